@@ -10,6 +10,7 @@
     │   ├── ObjectiveValueError                 objective returned NaN, inf, a wrong count or a non-number
     │   ├── ConfigError                         a pipeline file, objective or constraint spec that is wrong
     │   └── DatasetError                        a dataset file that cannot be read (names file and line)
+    ├── NoCompletedTrials (ValueError)          best_trial asked before any (feasible) trial completed
     ├── StudyNotFound (KeyError)                no study of that name in the storage
     ├── DuplicatedStudyError                    a study of that name exists already
     ├── StudyDirectionsMismatch                 the stored study has other directions / objectives
@@ -40,6 +41,7 @@ __all__ = [
     "DuplicatedStudyError",
     "GeneratorError",
     "MissingDependencyError",
+    "NoCompletedTrials",
     "ObjectiveValueError",
     "RagtuneError",
     "StageError",
@@ -90,6 +92,10 @@ class ConfigError(ValidationError):
 
 class DatasetError(ValidationError):
     """A dataset file is missing or malformed; the message names file and line."""
+
+
+class NoCompletedTrials(RagtuneError, ValueError):
+    """A best trial was asked for, but no (feasible) trial has completed yet."""
 
 
 class StudyNotFound(RagtuneError, KeyError):

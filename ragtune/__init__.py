@@ -1,0 +1,59 @@
+"""ragtune: multi-objective tuning of RAG and LLM pipelines with an Optuna-shaped API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ragtune import log as _log  # noqa: F401  (installs the NullHandler)
+from ragtune.core import (
+    CategoricalDistribution,
+    FixedTrial,
+    FloatDistribution,
+    FrozenTrial,
+    IntDistribution,
+    MaxTrialsCallback,
+    Study,
+    StudyDirection,
+    Trial,
+    TrialState,
+    create_study,
+    delete_study,
+    load_study,
+)
+from ragtune.exceptions import RagtuneError, TrialPruned
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CategoricalDistribution",
+    "FixedTrial",
+    "FloatDistribution",
+    "FrozenTrial",
+    "IntDistribution",
+    "MaxTrialsCallback",
+    "RagtuneError",
+    "Study",
+    "StudyDirection",
+    "Trial",
+    "TrialPruned",
+    "TrialState",
+    "__version__",
+    "create_study",
+    "datasets",
+    "delete_study",
+    "exceptions",
+    "load_study",
+    "pruners",
+    "samplers",
+    "storage",
+]
+
+_SUBMODULES = {"datasets", "exceptions", "pruners", "samplers", "storage", "pipelines", "objectives"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"ragtune.{name}")
+    raise AttributeError(f"module 'ragtune' has no attribute {name!r}")

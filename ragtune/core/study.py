@@ -1,0 +1,310 @@
+"""A study: one search over a space, its trials, and the ways to create, load and delete it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import uuid
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ragtune.core.directions import StudyDirection, parse_directions, to_loss
+from ragtune.core.frozen_trial import FrozenTrial
+from ragtune.core.trial import Trial, as_value_tuple
+from ragtune.core.trial_state import TrialState
+from ragtune.core.trials_view import TrialsView, TrialsViewBuilder
+from ragtune.exceptions import (
+    DuplicatedStudyError,
+    NoCompletedTrials,
+    ObjectiveValueError,
+    StudyDirectionsMismatch,
+    ValidationError,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ragtune.pruners.base import Pruner
+    from ragtune.samplers.base import Sampler
+    from ragtune.storage.base import Storage
+
+_log = logging.getLogger("ragtune.study")
+
+ObjectiveFunc = Callable[[Trial], "float | Sequence[float]"]
+Callback = Callable[["Study", FrozenTrial], None]
+
+
+class Study:
+    """Trials of one search, backed by a storage; samplers and pruners plug in."""
+
+    def __init__(
+        self,
+        study_name: str,
+        storage: Storage,
+        *,
+        sampler: Sampler | None = None,
+        pruner: Pruner | None = None,
+    ) -> None:
+        from ragtune.pruners.base import NopPruner
+        from ragtune.samplers import default_sampler
+
+        self.study_name = study_name
+        self._storage = storage
+        self._study_id = storage.get_study_id_from_name(study_name)
+        self.directions: tuple[StudyDirection, ...] = storage.get_study_directions(self._study_id)
+        self.sampler: Sampler = sampler if sampler is not None else default_sampler()
+        self.pruner: Pruner = pruner if pruner is not None else NopPruner()
+        self._builder = TrialsViewBuilder(self.directions)
+        self._stop_flag = threading.Event()
+
+    # -- basic facts -----------------------------------------------------------------------
+    @property
+    def storage(self) -> Storage:
+        return self._storage
+
+    @property
+    def direction(self) -> StudyDirection:
+        if len(self.directions) != 1:
+            raise ValidationError("this study has several objectives; use study.directions")
+        return self.directions[0]
+
+    @property
+    def user_attrs(self) -> dict[str, Any]:
+        return self._storage.get_study_user_attrs(self._study_id)
+
+    @property
+    def system_attrs(self) -> dict[str, Any]:
+        return self._storage.get_study_system_attrs(self._study_id)
+
+    def set_user_attr(self, key: str, value: Any) -> None:
+        self._storage.set_study_user_attr(self._study_id, key, value)
+
+    def set_system_attr(self, key: str, value: Any) -> None:
+        self._storage.set_study_system_attr(self._study_id, key, value)
+
+    @property
+    def trials(self) -> list[FrozenTrial]:
+        return self.get_trials()
+
+    def get_trials(self, *, states: Container[TrialState] | None = None) -> list[FrozenTrial]:
+        return self._storage.get_all_trials(self._study_id, states=states)
+
+    def _view(self) -> TrialsView:
+        delta = self._storage.read_trials_since(self._study_id, self._builder.cursor)
+        return self._builder.build(delta.finished, delta.unfinished, delta.cursor)
+
+    # -- best trials -----------------------------------------------------------------------
+    def _complete_feasible(self) -> list[FrozenTrial]:
+        done = self.get_trials(states=(TrialState.COMPLETE,))
+        if any(t.constraints is not None for t in done):
+            done = [t for t in done if t.feasible]
+        return done
+
+    @property
+    def best_trials(self) -> list[FrozenTrial]:
+        """The Pareto front of COMPLETE trials (only feasible ones when constraints were set)."""
+        from ragtune.core.pareto import is_pareto_front
+
+        done = self._complete_feasible()
+        if not done:
+            return []
+        losses = to_loss(np.array([t.values for t in done], dtype=float), self.directions)
+        mask = is_pareto_front(losses)
+        return [t for t, keep in zip(done, mask, strict=True) if keep]
+
+    @property
+    def best_trial(self) -> FrozenTrial:
+        """The best COMPLETE (feasible) trial of a single-objective study."""
+        if len(self.directions) != 1:
+            raise ValidationError(
+                "best_trial is for single-objective studies; use study.best_trials (the Pareto front)"
+            )
+        done = self._complete_feasible()
+        if not done:
+            raise NoCompletedTrials(
+                f"study {self.study_name!r} has no completed (feasible) trial yet; run optimize() first"
+            )
+        sign = 1.0 if self.directions[0] is StudyDirection.MINIMIZE else -1.0
+        return min(done, key=lambda t: (sign * t.values[0], t.number))  # type: ignore[index]
+
+    @property
+    def best_value(self) -> float:
+        v = self.best_trial.values
+        assert v is not None
+        return v[0]
+
+    @property
+    def best_params(self) -> dict[str, Any]:
+        return dict(self.best_trial.params)
+
+    # -- ask / tell ------------------------------------------------------------------------
+    def ask(self) -> Trial:
+        """Start a trial (an enqueued one first) and return it for the caller to evaluate."""
+        if self._storage.heartbeat_interval is not None:
+            self._storage.fail_stale_trials(self._study_id)
+        view = self._view()
+        frozen = self._storage.claim_waiting_trial(self._study_id)
+        fixed: dict[str, Any] | None = None
+        if frozen is not None:
+            fixed = dict(frozen.params)
+            fixed.update(frozen.system_attrs.get("fixed_params", {}))
+        else:
+            frozen = self._storage.create_new_trial(self._study_id)
+        return Trial(
+            self,
+            frozen.trial_id,
+            frozen.number,
+            view,
+            fixed_params=fixed,
+            datetime_start=frozen.datetime_start,
+        )
+
+    def tell(
+        self,
+        trial: Trial | int,
+        values: float | Sequence[float] | None = None,
+        state: TrialState | None = None,
+        *,
+        fail_reason: str | None = None,
+    ) -> FrozenTrial:
+        """Finish a trial. Values that cannot be recorded (NaN, wrong count) mark it FAIL, with why."""
+        trial_id = (
+            trial.trial_id
+            if isinstance(trial, Trial)
+            else self._storage.get_trial_id_from_number(self._study_id, trial)
+        )
+        if state is None:
+            state = TrialState.COMPLETE if values is not None else TrialState.FAIL
+        recorded: tuple[float, ...] | None = None
+        if state is TrialState.COMPLETE:
+            try:
+                recorded = self._check_values(values)
+            except ObjectiveValueError as e:
+                state, fail_reason = TrialState.FAIL, str(e)
+                _log.warning("trial %s failed: %s", getattr(trial, "number", trial), e)
+        elif state is TrialState.PRUNED and values is not None:
+            recorded = None
+        elif state not in (TrialState.PRUNED, TrialState.FAIL):
+            raise ValidationError(f"tell() state must be COMPLETE, PRUNED or FAIL, but got {state.name}")
+        frozen = self._storage.finish_trial(trial_id, state, recorded, fail_reason)
+        self.sampler.after_trial(self._view(), frozen)
+        return frozen
+
+    def _check_values(self, values: Any) -> tuple[float, ...]:
+        if values is None:
+            raise ObjectiveValueError("the objective returned None; return a number per objective")
+        got = as_value_tuple(values, what="objective values")
+        if len(got) != len(self.directions):
+            raise ObjectiveValueError(
+                f"the objective returned {len(got)} values, but the study has {len(self.directions)} "
+                f"directions; return one value per direction"
+            )
+        return got
+
+    def enqueue_trial(
+        self,
+        params: Mapping[str, Any],
+        *,
+        user_attrs: Mapping[str, Any] | None = None,
+        skip_if_exists: bool = False,
+    ) -> None:
+        """Queue a trial whose suggest calls return ``params`` (others are sampled)."""
+        if skip_if_exists:
+            for t in self.get_trials():
+                if t.system_attrs.get("fixed_params") == dict(params):
+                    return
+        template = FrozenTrial(
+            number=-1,
+            state=TrialState.WAITING,
+            user_attrs=dict(user_attrs or {}),
+            system_attrs={"fixed_params": dict(params)},
+        )
+        self._storage.create_new_trial(self._study_id, template)
+
+    def add_trial(self, trial: FrozenTrial) -> None:
+        """Store an already-evaluated trial (e.g. from an earlier run) as if it had run here."""
+        self._storage.create_new_trial(self._study_id, trial)
+
+    # -- running ---------------------------------------------------------------------------
+    def optimize(
+        self,
+        func: ObjectiveFunc,
+        n_trials: int | None = None,
+        timeout: float | None = None,
+        n_jobs: int = 1,
+        catch: Iterable[type[Exception]] | type[Exception] = (),
+        callbacks: Sequence[Callback] | None = None,
+    ) -> None:
+        """Run ``func`` on new trials until ``n_trials`` ran, ``timeout`` seconds passed or stop()."""
+        from ragtune.core.optimize import run_optimize
+
+        run_optimize(
+            self, func, n_trials=n_trials, timeout=timeout, n_jobs=n_jobs, catch=catch, callbacks=callbacks
+        )
+
+    def stop(self) -> None:
+        """Ask optimize() to start no new trial; running ones finish."""
+        self._stop_flag.set()
+
+    def trials_dataframe(self, *, states: Container[TrialState] | None = None) -> pd.DataFrame:
+        """One row per trial: number, state, values, params_*, user_attrs_*, timings (pandas)."""
+        from ragtune.core.dataframe import trials_to_dataframe
+
+        return trials_to_dataframe(self.get_trials(states=states), self.directions)
+
+    def __repr__(self) -> str:
+        return f"Study(name={self.study_name!r}, storage={self._storage.describe()})"
+
+
+def _resolve_storage(storage: Storage | str | None) -> Storage:
+    from ragtune.storage import get_storage
+
+    return get_storage(storage)
+
+
+def create_study(
+    *,
+    storage: Storage | str | None = None,
+    sampler: Sampler | None = None,
+    pruner: Pruner | None = None,
+    study_name: str | None = None,
+    direction: str | StudyDirection | None = None,
+    directions: Sequence[str | StudyDirection] | None = None,
+    load_if_exists: bool = False,
+) -> Study:
+    """Create a study (or load it with ``load_if_exists=True`` when directions match)."""
+    dirs = parse_directions(direction, directions)
+    backend = _resolve_storage(storage)
+    name = study_name or f"study-{dt.datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
+    try:
+        backend.create_new_study(dirs, name)
+    except DuplicatedStudyError:
+        if not load_if_exists:
+            raise
+        stored = backend.get_study_directions(backend.get_study_id_from_name(name))
+        if stored != dirs:
+            raise StudyDirectionsMismatch(
+                f"study {name!r} exists with directions {[d.value for d in stored]}, but "
+                f"{[d.value for d in dirs]} were given; use the same directions or another study name"
+            ) from None
+    return Study(name, backend, sampler=sampler, pruner=pruner)
+
+
+def load_study(
+    *,
+    study_name: str,
+    storage: Storage | str,
+    sampler: Sampler | None = None,
+    pruner: Pruner | None = None,
+) -> Study:
+    """Open an existing study; :class:`~ragtune.exceptions.StudyNotFound` when there is none."""
+    return Study(study_name, _resolve_storage(storage), sampler=sampler, pruner=pruner)
+
+
+def delete_study(*, study_name: str, storage: Storage | str) -> None:
+    """Delete a study and all its trials."""
+    backend = _resolve_storage(storage)
+    backend.delete_study(backend.get_study_id_from_name(study_name))
