@@ -87,7 +87,7 @@ def run_trial(study: Study, func: ObjectiveFunc, catch: tuple[type[Exception], .
                 _log.warning("trial %d failed: %s", trial.number, reason)
                 return frozen
             raise
-    frozen = study.tell(trial, result)
+    frozen = study.tell(trial, result, TrialState.COMPLETE)
     if frozen.state is TrialState.COMPLETE:
         _log.info("trial %d finished with values %s", frozen.number, frozen.values)
     return frozen

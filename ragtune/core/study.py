@@ -33,6 +33,15 @@ if TYPE_CHECKING:
 
 _log = logging.getLogger("ragtune.study")
 
+
+def _base_after_trial() -> object:
+    from ragtune.samplers.base import Sampler
+
+    return Sampler.after_trial
+
+
+_BASE_AFTER_TRIAL = _base_after_trial()
+
 ObjectiveFunc = Callable[[Trial], "float | Sequence[float]"]
 Callback = Callable[["Study", FrozenTrial], None]
 
@@ -190,7 +199,8 @@ class Study:
         elif state not in (TrialState.PRUNED, TrialState.FAIL):
             raise ValidationError(f"tell() state must be COMPLETE, PRUNED or FAIL, but got {state.name}")
         frozen = self._storage.finish_trial(trial_id, state, recorded, fail_reason)
-        self.sampler.after_trial(self._view(), frozen)
+        if type(self.sampler).after_trial is not _BASE_AFTER_TRIAL:
+            self.sampler.after_trial(self._view(), frozen)
         return frozen
 
     def _check_values(self, values: Any) -> tuple[float, ...]:

@@ -70,7 +70,7 @@ class TrialsView:
 
 
 def _readonly(a: np.ndarray) -> np.ndarray:
-    a = a.view()
+    """Freeze ``a`` (always a fresh slice or array here, never a stored buffer)."""
     a.flags.writeable = False
     return a
 

@@ -23,6 +23,10 @@ from ragtune.exceptions import (
 from ragtune.storage.base import Storage, StudySummary, TrialsDelta
 
 
+def _copy(attrs: dict[str, Any]) -> dict[str, Any]:
+    return copy.deepcopy(attrs) if attrs else {}
+
+
 @dataclass(slots=True)
 class _MutableTrial:
     trial_id: int
@@ -48,8 +52,8 @@ class _MutableTrial:
             values=self.values,
             params=MappingProxyType(dict(self.params)),
             distributions=MappingProxyType(dict(self.distributions)),
-            user_attrs=MappingProxyType(copy.deepcopy(self.user_attrs)),
-            system_attrs=MappingProxyType(copy.deepcopy(self.system_attrs)),
+            user_attrs=MappingProxyType(_copy(self.user_attrs)),
+            system_attrs=MappingProxyType(_copy(self.system_attrs)),
             intermediate_values=MappingProxyType(dict(self.intermediate_values)),
             intermediate_scores=MappingProxyType(dict(self.intermediate_scores)),
             constraints=self.constraints,
