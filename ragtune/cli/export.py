@@ -1,0 +1,64 @@
+"""``ragtune export STUDY --format csv|parquet|json``."""
+
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ragtune.cli.common import DEFAULT_STORAGE, StorageOpt, objective_names, open_study
+from ragtune.cli.errors import reported_errors
+
+
+class ExportFormat(str, enum.Enum):
+    csv = "csv"
+    parquet = "parquet"
+    json = "json"
+
+
+def export(
+    study: Annotated[str, typer.Argument(help="Study name.")],
+    fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="Output format.")] = ExportFormat.csv,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Output file (default STUDY.FORMAT).")] = None,
+    pareto_only: Annotated[bool, typer.Option("--pareto-only", help="Only the Pareto front.")] = False,
+    storage: StorageOpt = DEFAULT_STORAGE,
+) -> None:
+    """Export a study's trials as a table (one row per trial, params_* and objective columns)."""
+    from ragtune.core.dataframe import trials_to_dataframe
+
+    with reported_errors():
+        s = open_study(study, storage)
+        trials = s.best_trials if pareto_only else s.trials
+        df = trials_to_dataframe(trials, s.directions)
+        names = objective_names(s)
+        if len(names) == 1:
+            df = df.rename(columns={"value": names[0]})
+        else:
+            df = df.rename(columns={f"values_{i}": n for i, n in enumerate(names)})
+        df["duration"] = df["duration"].map(lambda d: d.total_seconds() if d is not None else None)
+        for col in df.columns:
+            if df[col].dtype == object:
+                df[col] = df[col].map(lambda v: v if v is None or isinstance(v, (str, int, float)) else str(v))
+        path = output or Path(f"{s.study_name}.{fmt.value}")
+        if fmt is ExportFormat.csv:
+            df.to_csv(path, index=False)
+        elif fmt is ExportFormat.json:
+            df.to_json(path, orient="records", date_format="iso", indent=2)
+        else:
+            import duckdb
+
+            con = duckdb.connect()
+            con.register("trials", df)
+            con.execute(f"COPY trials TO '{_sql_path(path)}' (FORMAT PARQUET)")
+            con.close()
+        typer.echo(f"wrote {len(df)} trials to {path}")
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("export")(export)

@@ -1,0 +1,164 @@
+"""``ragtune optimize PIPELINE.py``: validate, run trials with a progress bar, print the front."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from ragtune.cli.best import front_table
+from ragtune.cli.common import DEFAULT_STORAGE, JsonOpt, StorageOpt, objective_names, print_json, trial_record
+from ragtune.cli.errors import reported_errors, usage_error
+from ragtune.cli.pipeline_file import load_pipeline_file
+from ragtune.cli.progress import TrialProgress
+from ragtune.cli.setup import PrunerName, SamplerName, build_tuner
+from ragtune.core.trial_state import TrialState
+from ragtune.exceptions import ConfigError
+from ragtune.storage.urls import mask_url, url_scheme
+
+PipelineArg = Annotated[Path, typer.Argument(help="Your pipeline file (defines pipeline, dataset, objectives).")]
+StudyOpt = Annotated[str | None, typer.Option("--study", help="Study name (default: the file name).")]
+TrialsOpt = Annotated[int | None, typer.Option("--n-trials", "-n", min=0, help="Number of trials to run.")]
+TimeoutOpt = Annotated[float | None, typer.Option("--timeout", min=0, help="Stop starting trials after S seconds.")]
+SamplerOpt = Annotated[SamplerName, typer.Option("--sampler", help="Search algorithm.")]
+PrunerOpt = Annotated[PrunerName, typer.Option("--pruner", help="Early stopping on partial eval sets.")]
+ObjectiveOpt = Annotated[
+    list[str] | None, typer.Option("--objective", "-o", help="Objective such as ndcg@10:max (repeatable).")
+]
+ConstraintOpt = Annotated[
+    list[str] | None, typer.Option("--constraint", "-c", help="Constraint such as 'latency_p95_ms <= 200'.")
+]
+SeedOpt = Annotated[int | None, typer.Option("--seed", help="Random seed for the sampler and question order.")]
+DatasetOpt = Annotated[str | None, typer.Option("--dataset", help="Override the file's dataset (path or name).")]
+NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Do not reuse cached chunks/embeddings/indexes.")]
+MaxQOpt = Annotated[int | None, typer.Option("--max-questions", min=1, help="Evaluate on the first N questions.")]
+
+
+def optimize(
+    pipeline_file: PipelineArg,
+    study: StudyOpt = None,
+    storage: StorageOpt = DEFAULT_STORAGE,
+    n_trials: TrialsOpt = None,
+    timeout: TimeoutOpt = None,
+    sampler: SamplerOpt = SamplerName.tpe,
+    pruner: PrunerOpt = PrunerName.auto,
+    objective: ObjectiveOpt = None,
+    constraint: ConstraintOpt = None,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes (PostgreSQL only).")] = 1,
+    seed: SeedOpt = None,
+    dataset: DatasetOpt = None,
+    no_cache: NoCacheOpt = False,
+    max_questions: MaxQOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Tune the pipeline in PIPELINE.py; resuming the same study continues it."""
+    if n_trials is None and timeout is None:
+        n_trials = 20
+    with reported_errors():
+        if workers > 1 and url_scheme(storage) != "postgresql":
+            raise ConfigError(
+                f"--workers {workers} needs PostgreSQL storage: DuckDB allows one writer process; use "
+                "--storage postgresql+psycopg://user@host/db, or drop --workers"
+            )
+        pf = load_pipeline_file(pipeline_file, dataset=dataset)
+        study_name = study or pipeline_file.stem
+        tuner = build_tuner(
+            pf, storage_url=storage, study=study_name, sampler=sampler, pruner=pruner,
+            objectives=objective, constraints=constraint, seed=seed, cache=not no_cache,
+            max_questions=max_questions,
+        )
+        s = tuner.study
+        names = objective_names(s)
+        console = Console(stderr=True)
+        if not as_json:
+            console.print(
+                f"study [bold]{study_name}[/bold] in {mask_url(storage)}: objectives {', '.join(names)}; "
+                f"{len(tuner.evaluator.questions)} questions in rungs {tuner.evaluator.rungs}"
+            )
+        before = len(s.trials)
+        if workers > 1:
+            _run_workers(pipeline_file, storage, study_name, workers, n_trials, timeout, sampler, pruner,
+                         objective, constraint, seed, dataset, max_questions, no_cache, not as_json, names, s)
+        else:
+            with TrialProgress(n_trials, names, s.directions, enabled=not as_json) as progress:
+                tuner.optimize(n_trials=n_trials, timeout=timeout, callbacks=[progress])
+        trials = s.trials
+        front = s.best_trials
+        if as_json:
+            print_json({
+                "study": study_name,
+                "storage": mask_url(storage),
+                "objectives": names,
+                "n_trials": len(trials),
+                "new_trials": len(trials) - before,
+                "states": {st.name: sum(t.state is st for t in trials) for st in TrialState},
+                "pareto_front": [trial_record(t, names) for t in front],
+            })
+            return
+        out = Console()
+        if front:
+            out.print(front_table(f"Pareto front ({len(front)} of {len(trials)} trials)", front, names))
+        else:
+            out.print("no completed feasible trial yet")
+        out.print(f"results stored in {mask_url(storage)} (study {study_name!r}); "
+                  f"see them with: ragtune best {study_name} / ragtune tui {study_name}")
+
+
+def _run_workers(
+    pipeline_file: Path, storage: str, study: str, workers: int, n_trials: int | None,
+    timeout: float | None, sampler: SamplerName, pruner: PrunerName, objective: list[str] | None,
+    constraint: list[str] | None, seed: int | None, dataset: str | None, max_questions: int | None,
+    no_cache: bool, show: bool, names: list[str], s: object,
+) -> None:
+    from ragtune.core.study import Study
+
+    assert isinstance(s, Study)
+    share = None if n_trials is None else [n_trials // workers + (i < n_trials % workers) for i in range(workers)]
+    procs = []
+    for i in range(workers):
+        cmd = [sys.executable, "-m", "ragtune", "worker", str(pipeline_file), "--storage", storage,
+               "--study", study, "--sampler", sampler.value, "--pruner", pruner.value, "--quiet"]
+        if share is not None:
+            cmd += ["--n-trials", str(share[i])]
+        if timeout is not None:
+            cmd += ["--timeout", str(timeout)]
+        if seed is not None:
+            cmd += ["--seed", str(seed + i)]
+        for o in objective or []:
+            cmd += ["--objective", o]
+        for c in constraint or []:
+            cmd += ["--constraint", c]
+        if dataset is not None:
+            cmd += ["--dataset", dataset]
+        if max_questions is not None:
+            cmd += ["--max-questions", str(max_questions)]
+        if no_cache:
+            cmd += ["--no-cache"]
+        procs.append(subprocess.Popen(cmd))
+    start_count = len(s.trials)
+    with TrialProgress(n_trials, names, s.directions, enabled=show) as progress:
+        seen: set[int] = set()
+        while True:
+            alive = any(p.poll() is None for p in procs)
+            for t in s.trials[start_count:]:
+                if t.state.is_finished() and t.number not in seen:
+                    seen.add(t.number)
+                    progress(s, t)
+            if not alive:
+                break
+            time.sleep(0.5)
+    codes = [p.returncode for p in procs]
+    if any(codes):
+        raise ConfigError(f"{sum(1 for c in codes if c)} of {workers} workers failed (exit codes {codes})")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("optimize")(optimize)
+
+
+__all__ = ["optimize", "register", "usage_error"]

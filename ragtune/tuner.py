@@ -1,0 +1,161 @@
+"""``Tuner``: a pipeline function + an eval set + objectives -> a study, with cache and pruning."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ragtune.core.frozen_trial import FrozenTrial
+from ragtune.core.study import Callback, Study, create_study
+from ragtune.datasets.types import EvalSet
+from ragtune.exceptions import ConfigError, ObjectiveValueError, StageError, StudyDirectionsMismatch
+from ragtune.objectives.evaluator import DEFAULT_RUNGS, Evaluator
+from ragtune.objectives.specs import Constraint, Objective
+
+if TYPE_CHECKING:
+    from ragtune.core.trial import Trial
+    from ragtune.pipelines import Cache, Pipeline
+    from ragtune.pruners.base import Pruner
+    from ragtune.samplers.base import Sampler
+    from ragtune.storage.base import Storage
+
+PipelineFn = Callable[["Trial"], "Pipeline"]
+
+
+def default_pruner(n_objectives: int) -> Pruner:
+    """ASHA on the single objective; the Pareto dominance pruner with several."""
+    from ragtune import pruners
+
+    if n_objectives == 1:
+        single: Pruner = pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=3)
+        return single
+    multi: Pruner = pruners.ParetoPruner()
+    return multi
+
+
+class Tuner:
+    """Tune a RAG pipeline: ``Tuner(pipeline, dataset, objectives=[...]).optimize(n_trials=50)``.
+
+    ``pipeline(trial)`` suggests knobs and returns a :class:`~ragtune.pipelines.Pipeline`; the
+    evaluator scores it on ``dataset`` in rungs, reporting to the pruner after each rung. The study
+    records its objectives and constraints, so resuming with others is a clear error.
+    """
+
+    def __init__(
+        self,
+        pipeline: PipelineFn,
+        dataset: EvalSet | str,
+        *,
+        objectives: Sequence[str | Objective] = ("ndcg@10",),
+        constraints: Sequence[str | Constraint] = (),
+        sampler: Sampler | None = None,
+        pruner: Pruner | None = None,
+        storage: Storage | str | None = None,
+        study_name: str = "ragtune",
+        load_if_exists: bool = True,
+        rungs: Sequence[float | int] = DEFAULT_RUNGS,
+        seed: int | None = 0,
+        cache: Cache | str | Path | bool | None = True,
+        max_questions: int | None = None,
+    ) -> None:
+        if not callable(pipeline):
+            raise ConfigError(f"pipeline must be a function pipeline(trial) -> Pipeline, but got {pipeline!r}")
+        if isinstance(dataset, str):
+            from ragtune.datasets import load
+
+            dataset = load(dataset)
+        self.pipeline_fn = pipeline
+        self.evaluator = Evaluator(
+            dataset,
+            objectives,
+            constraints=constraints,
+            rungs=rungs,
+            seed=seed or 0,
+            cache=_make_cache(cache),
+            max_questions=max_questions,
+        )
+        if sampler is None:
+            from ragtune.samplers import TPESampler
+
+            sampler = TPESampler(seed=seed)
+        names = self.evaluator.objective_names
+        cons = [f"{c.metric} {c.op} {_fmt_bound(c.bound)}" for c in self.evaluator.constraints]
+        self.study: Study = create_study(
+            storage=storage,
+            sampler=sampler,
+            pruner=pruner if pruner is not None else default_pruner(len(names)),
+            study_name=study_name,
+            directions=list(self.evaluator.directions),
+            load_if_exists=load_if_exists,
+        )
+        stored = self.study.user_attrs.get("objectives")
+        if stored is not None and list(stored) != names:
+            raise StudyDirectionsMismatch(
+                f"study {study_name!r} was created with objectives {list(stored)}, but {names} were given; "
+                "use the same objectives or another study name (--study)"
+            )
+        if stored is None:
+            self.study.set_user_attr("objectives", names)
+            self.study.set_user_attr("constraints", cons)
+            self.study.set_user_attr("dataset", dataset.name)
+
+    def objective(self, trial: Trial) -> tuple[float, ...]:
+        """Build the trial's pipeline and evaluate it (the function handed to ``Study.optimize``)."""
+        from ragtune.pipelines import Pipeline
+
+        pipe = self.pipeline_fn(trial)
+        if not isinstance(pipe, Pipeline):
+            raise ConfigError(
+                f"pipeline(trial) must return a ragtune.pipelines.Pipeline, but returned {type(pipe).__name__}"
+            )
+        trial.set_user_attr("pipeline", _jsonable(pipe.config()))
+        evaluation = self.evaluator.evaluate(trial, pipe)
+        values = self.evaluator.objective_values(evaluation)
+        bad = [n for n, v in zip(self.evaluator.objective_names, values, strict=True) if not math.isfinite(v)]
+        if bad:
+            raise ObjectiveValueError(
+                f"objectives {bad} are undefined on this eval set (no judged or answerable questions?)"
+            )
+        return values
+
+    def optimize(
+        self,
+        n_trials: int | None = None,
+        *,
+        timeout: float | None = None,
+        n_jobs: int = 1,
+        callbacks: Sequence[Callback] | None = None,
+        catch: tuple[type[Exception], ...] = (StageError, ObjectiveValueError),
+    ) -> Study:
+        self.study.optimize(
+            self.objective, n_trials=n_trials, timeout=timeout, n_jobs=n_jobs, catch=catch, callbacks=callbacks
+        )
+        return self.study
+
+    @property
+    def best_trials(self) -> list[FrozenTrial]:
+        return self.study.best_trials
+
+
+def _make_cache(cache: Cache | str | Path | bool | None) -> Cache | None:
+    from ragtune.pipelines import Cache
+
+    if cache is None or cache is False:
+        return None
+    if cache is True:
+        return Cache()
+    if isinstance(cache, str | Path):
+        return Cache(root=Path(cache))
+    return cache
+
+
+def _fmt_bound(bound: float) -> str:
+    return str(int(bound)) if float(bound).is_integer() else repr(bound)
+
+
+def _jsonable(value: Any) -> Any:
+    import json
+
+    return json.loads(json.dumps(value, default=str))
