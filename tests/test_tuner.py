@@ -1,0 +1,53 @@
+"""Tuner end to end on python-docs: pruning on partial eval sets and resuming with other objectives."""
+
+from __future__ import annotations
+
+import pytest
+
+import ragtune as rt
+from ragtune.exceptions import ConfigError, StudyDirectionsMismatch
+from ragtune.pipelines import Pipeline, chunkers, readers, retrievers
+from ragtune.samplers import RandomSampler
+from ragtune.storage import InMemoryStorage
+from ragtune.tuner import Tuner
+
+
+def _pipeline(trial: rt.Trial) -> Pipeline:
+    size = trial.suggest_categorical("chunk_size", [64, 1024])
+    k = trial.suggest_categorical("k", [1, 10])
+    return Pipeline(chunker=chunkers.Window(size, 0), retriever=retrievers.BM25(), reader=readers.Extractive(), k=k)
+
+
+def test_pruning_on_partial_eval_sets(tmp_path):
+    from ragtune.pruners import MedianPruner
+
+    tuner = Tuner(
+        _pipeline,
+        "python-docs",
+        objectives=["ndcg@10"],
+        sampler=RandomSampler(seed=4),
+        pruner=MedianPruner(n_startup_trials=3, n_warmup_steps=0),
+        cache=tmp_path / "cache",
+        seed=1,
+    )
+    study = tuner.optimize(n_trials=16)
+    n_questions = len(tuner.evaluator.questions)
+    pruned = study.get_trials(states=(rt.TrialState.PRUNED,))
+    assert pruned, "bad configs (tiny chunks, k=1) should be pruned after the first rung"
+    assert all((t.last_step or 0) < n_questions for t in pruned)
+    assert study.best_trial.state is rt.TrialState.COMPLETE
+    assert study.best_trial.last_step == n_questions
+    assert study.best_trial.params["k"] == 10
+
+
+def test_resuming_with_other_objectives_is_an_error(tmp_path):
+    storage = InMemoryStorage()
+    Tuner(_pipeline, "python-docs", objectives=["ndcg@10"], storage=storage, study_name="s", cache=False)
+    with pytest.raises(StudyDirectionsMismatch, match=r"created with objectives \['ndcg@10'\]"):
+        Tuner(_pipeline, "python-docs", objectives=["recall@10"], storage=storage, study_name="s", cache=False)
+
+
+def test_pipeline_returning_the_wrong_type_fails_the_trial():
+    tuner = Tuner(lambda t: 42, "python-docs", objectives=["ndcg@10"], cache=False)  # type: ignore[arg-type, return-value]
+    with pytest.raises(ConfigError, match="must return a ragtune.pipelines.Pipeline, but returned int"):
+        tuner.optimize(n_trials=1)
