@@ -61,7 +61,9 @@ class Tuner:
         max_questions: int | None = None,
     ) -> None:
         if not callable(pipeline):
-            raise ConfigError(f"pipeline must be a function pipeline(trial) -> Pipeline, but got {pipeline!r}")
+            raise ConfigError(
+                f"pipeline must be a function pipeline(trial) -> Pipeline, but got {pipeline!r}"
+            )
         if isinstance(dataset, str):
             from ragtune.datasets import load
 
@@ -130,7 +132,12 @@ class Tuner:
         catch: tuple[type[Exception], ...] = (StageError, ObjectiveValueError),
     ) -> Study:
         self.study.optimize(
-            self.objective, n_trials=n_trials, timeout=timeout, n_jobs=n_jobs, catch=catch, callbacks=callbacks
+            self.objective,
+            n_trials=n_trials,
+            timeout=timeout,
+            n_jobs=n_jobs,
+            catch=catch,
+            callbacks=callbacks,
         )
         return self.study
 

@@ -15,7 +15,9 @@ from ragtune.tuner import Tuner
 def _pipeline(trial: rt.Trial) -> Pipeline:
     size = trial.suggest_categorical("chunk_size", [64, 1024])
     k = trial.suggest_categorical("k", [1, 10])
-    return Pipeline(chunker=chunkers.Window(size, 0), retriever=retrievers.BM25(), reader=readers.Extractive(), k=k)
+    return Pipeline(
+        chunker=chunkers.Window(size, 0), retriever=retrievers.BM25(), reader=readers.Extractive(), k=k
+    )
 
 
 def test_pruning_on_partial_eval_sets(tmp_path):
@@ -44,7 +46,9 @@ def test_resuming_with_other_objectives_is_an_error(tmp_path):
     storage = InMemoryStorage()
     Tuner(_pipeline, "python-docs", objectives=["ndcg@10"], storage=storage, study_name="s", cache=False)
     with pytest.raises(StudyDirectionsMismatch, match=r"created with objectives \['ndcg@10'\]"):
-        Tuner(_pipeline, "python-docs", objectives=["recall@10"], storage=storage, study_name="s", cache=False)
+        Tuner(
+            _pipeline, "python-docs", objectives=["recall@10"], storage=storage, study_name="s", cache=False
+        )
 
 
 def test_pipeline_returning_the_wrong_type_fails_the_trial():

@@ -8,7 +8,16 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ragtune.cli.common import DEFAULT_STORAGE, JsonOpt, StorageOpt, fmt, objective_names, open_study, print_json, trial_record
+from ragtune.cli.common import (
+    DEFAULT_STORAGE,
+    JsonOpt,
+    StorageOpt,
+    fmt,
+    objective_names,
+    open_study,
+    print_json,
+    trial_record,
+)
 from ragtune.cli.errors import reported_errors
 from ragtune.core.frozen_trial import FrozenTrial
 
@@ -37,9 +46,14 @@ def best(
         names = objective_names(s)
         front = s.best_trials
         if as_json:
-            print_json({"study": s.study_name, "objectives": names,
-                        "directions": [d.value for d in s.directions],
-                        "pareto_front": [trial_record(t, names) for t in front]})
+            print_json(
+                {
+                    "study": s.study_name,
+                    "objectives": names,
+                    "directions": [d.value for d in s.directions],
+                    "pareto_front": [trial_record(t, names) for t in front],
+                }
+            )
             return
         if not front:
             typer.echo(f"study {s.study_name!r} has no completed feasible trial yet")

@@ -10,7 +10,9 @@ import typer
 from ragtune.cli.common import JsonOpt, print_json
 from ragtune.cli.errors import reported_errors
 
-cache_app = typer.Typer(help="Inspect or clear the cache of chunks, embeddings and indexes.", no_args_is_help=True)
+cache_app = typer.Typer(
+    help="Inspect or clear the cache of chunks, embeddings and indexes.", no_args_is_help=True
+)
 
 CacheDirOpt = Annotated[Path, typer.Option("--cache-dir", help="Cache folder (default ./.ragtune/cache).")]
 

@@ -12,7 +12,7 @@ from ragtune.cli.common import DEFAULT_STORAGE, StorageOpt, objective_names, ope
 from ragtune.cli.errors import reported_errors
 
 
-class ExportFormat(str, enum.Enum):
+class ExportFormat(enum.StrEnum):
     csv = "csv"
     parquet = "parquet"
     json = "json"
@@ -21,7 +21,9 @@ class ExportFormat(str, enum.Enum):
 def export(
     study: Annotated[str, typer.Argument(help="Study name.")],
     fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="Output format.")] = ExportFormat.csv,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Output file (default STUDY.FORMAT).")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Output file (default STUDY.FORMAT).")
+    ] = None,
     pareto_only: Annotated[bool, typer.Option("--pareto-only", help="Only the Pareto front.")] = False,
     storage: StorageOpt = DEFAULT_STORAGE,
 ) -> None:
@@ -40,7 +42,9 @@ def export(
         df["duration"] = df["duration"].map(lambda d: d.total_seconds() if d is not None else None)
         for col in df.columns:
             if df[col].dtype == object:
-                df[col] = df[col].map(lambda v: v if v is None or isinstance(v, (str, int, float)) else str(v))
+                df[col] = df[col].map(
+                    lambda v: v if v is None or isinstance(v, (str, int, float)) else str(v)
+                )
         path = output or Path(f"{s.study_name}.{fmt.value}")
         if fmt is ExportFormat.csv:
             df.to_csv(path, index=False)

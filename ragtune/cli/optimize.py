@@ -21,10 +21,14 @@ from ragtune.core.trial_state import TrialState
 from ragtune.exceptions import ConfigError
 from ragtune.storage.urls import mask_url, url_scheme
 
-PipelineArg = Annotated[Path, typer.Argument(help="Your pipeline file (defines pipeline, dataset, objectives).")]
+PipelineArg = Annotated[
+    Path, typer.Argument(help="Your pipeline file (defines pipeline, dataset, objectives).")
+]
 StudyOpt = Annotated[str | None, typer.Option("--study", help="Study name (default: the file name).")]
 TrialsOpt = Annotated[int | None, typer.Option("--n-trials", "-n", min=0, help="Number of trials to run.")]
-TimeoutOpt = Annotated[float | None, typer.Option("--timeout", min=0, help="Stop starting trials after S seconds.")]
+TimeoutOpt = Annotated[
+    float | None, typer.Option("--timeout", min=0, help="Stop starting trials after S seconds.")
+]
 SamplerOpt = Annotated[SamplerName, typer.Option("--sampler", help="Search algorithm.")]
 PrunerOpt = Annotated[PrunerName, typer.Option("--pruner", help="Early stopping on partial eval sets.")]
 ObjectiveOpt = Annotated[
@@ -33,10 +37,18 @@ ObjectiveOpt = Annotated[
 ConstraintOpt = Annotated[
     list[str] | None, typer.Option("--constraint", "-c", help="Constraint such as 'latency_p95_ms <= 200'.")
 ]
-SeedOpt = Annotated[int | None, typer.Option("--seed", help="Random seed for the sampler and question order.")]
-DatasetOpt = Annotated[str | None, typer.Option("--dataset", help="Override the file's dataset (path or name).")]
-NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Do not reuse cached chunks/embeddings/indexes.")]
-MaxQOpt = Annotated[int | None, typer.Option("--max-questions", min=1, help="Evaluate on the first N questions.")]
+SeedOpt = Annotated[
+    int | None, typer.Option("--seed", help="Random seed for the sampler and question order.")
+]
+DatasetOpt = Annotated[
+    str | None, typer.Option("--dataset", help="Override the file's dataset (path or name).")
+]
+NoCacheOpt = Annotated[
+    bool, typer.Option("--no-cache", help="Do not reuse cached chunks/embeddings/indexes.")
+]
+MaxQOpt = Annotated[
+    int | None, typer.Option("--max-questions", min=1, help="Evaluate on the first N questions.")
+]
 
 
 def optimize(
@@ -68,8 +80,15 @@ def optimize(
         pf = load_pipeline_file(pipeline_file, dataset=dataset)
         study_name = study or pipeline_file.stem
         tuner = build_tuner(
-            pf, storage_url=storage, study=study_name, sampler=sampler, pruner=pruner,
-            objectives=objective, constraints=constraint, seed=seed, cache=not no_cache,
+            pf,
+            storage_url=storage,
+            study=study_name,
+            sampler=sampler,
+            pruner=pruner,
+            objectives=objective,
+            constraints=constraint,
+            seed=seed,
+            cache=not no_cache,
             max_questions=max_questions,
         )
         s = tuner.study
@@ -82,47 +101,97 @@ def optimize(
             )
         before = len(s.trials)
         if workers > 1:
-            _run_workers(pipeline_file, storage, study_name, workers, n_trials, timeout, sampler, pruner,
-                         objective, constraint, seed, dataset, max_questions, no_cache, not as_json, names, s)
+            _run_workers(
+                pipeline_file,
+                storage,
+                study_name,
+                workers,
+                n_trials,
+                timeout,
+                sampler,
+                pruner,
+                objective,
+                constraint,
+                seed,
+                dataset,
+                max_questions,
+                no_cache,
+                not as_json,
+                names,
+                s,
+            )
         else:
             with TrialProgress(n_trials, names, s.directions, enabled=not as_json) as progress:
                 tuner.optimize(n_trials=n_trials, timeout=timeout, callbacks=[progress])
         trials = s.trials
         front = s.best_trials
         if as_json:
-            print_json({
-                "study": study_name,
-                "storage": mask_url(storage),
-                "objectives": names,
-                "n_trials": len(trials),
-                "new_trials": len(trials) - before,
-                "states": {st.name: sum(t.state is st for t in trials) for st in TrialState},
-                "pareto_front": [trial_record(t, names) for t in front],
-            })
+            print_json(
+                {
+                    "study": study_name,
+                    "storage": mask_url(storage),
+                    "objectives": names,
+                    "n_trials": len(trials),
+                    "new_trials": len(trials) - before,
+                    "states": {st.name: sum(t.state is st for t in trials) for st in TrialState},
+                    "pareto_front": [trial_record(t, names) for t in front],
+                }
+            )
             return
         out = Console()
         if front:
             out.print(front_table(f"Pareto front ({len(front)} of {len(trials)} trials)", front, names))
         else:
             out.print("no completed feasible trial yet")
-        out.print(f"results stored in {mask_url(storage)} (study {study_name!r}); "
-                  f"see them with: ragtune best {study_name} / ragtune tui {study_name}")
+        out.print(
+            f"results stored in {mask_url(storage)} (study {study_name!r}); "
+            f"see them with: ragtune best {study_name} / ragtune tui {study_name}"
+        )
 
 
 def _run_workers(
-    pipeline_file: Path, storage: str, study: str, workers: int, n_trials: int | None,
-    timeout: float | None, sampler: SamplerName, pruner: PrunerName, objective: list[str] | None,
-    constraint: list[str] | None, seed: int | None, dataset: str | None, max_questions: int | None,
-    no_cache: bool, show: bool, names: list[str], s: object,
+    pipeline_file: Path,
+    storage: str,
+    study: str,
+    workers: int,
+    n_trials: int | None,
+    timeout: float | None,
+    sampler: SamplerName,
+    pruner: PrunerName,
+    objective: list[str] | None,
+    constraint: list[str] | None,
+    seed: int | None,
+    dataset: str | None,
+    max_questions: int | None,
+    no_cache: bool,
+    show: bool,
+    names: list[str],
+    s: object,
 ) -> None:
     from ragtune.core.study import Study
 
     assert isinstance(s, Study)
-    share = None if n_trials is None else [n_trials // workers + (i < n_trials % workers) for i in range(workers)]
+    share = (
+        None if n_trials is None else [n_trials // workers + (i < n_trials % workers) for i in range(workers)]
+    )
     procs = []
     for i in range(workers):
-        cmd = [sys.executable, "-m", "ragtune", "worker", str(pipeline_file), "--storage", storage,
-               "--study", study, "--sampler", sampler.value, "--pruner", pruner.value, "--quiet"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "ragtune",
+            "worker",
+            str(pipeline_file),
+            "--storage",
+            storage,
+            "--study",
+            study,
+            "--sampler",
+            sampler.value,
+            "--pruner",
+            pruner.value,
+            "--quiet",
+        ]
         if share is not None:
             cmd += ["--n-trials", str(share[i])]
         if timeout is not None:

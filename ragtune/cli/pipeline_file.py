@@ -30,7 +30,9 @@ class PipelineFile:
 
 def _exec(path: Path) -> dict[str, Any]:
     if not path.exists():
-        raise ConfigError(f"pipeline file {str(path)!r} does not exist; pass the path of your pipeline .py file")
+        raise ConfigError(
+            f"pipeline file {str(path)!r} does not exist; pass the path of your pipeline .py file"
+        )
     if path.is_dir():
         raise ConfigError(f"{str(path)!r} is a folder; pass the path of a pipeline .py file")
     if path.suffix != ".py":

@@ -6,7 +6,14 @@ import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from ragtune.core.directions import StudyDirection
 from ragtune.core.trial_state import TrialState
@@ -19,8 +26,14 @@ if TYPE_CHECKING:
 class TrialProgress:
     """Context manager; call the instance as a study callback after each trial."""
 
-    def __init__(self, total: int | None, names: Sequence[str], directions: Sequence[StudyDirection], *,
-                 enabled: bool = True) -> None:
+    def __init__(
+        self,
+        total: int | None,
+        names: Sequence[str],
+        directions: Sequence[StudyDirection],
+        *,
+        enabled: bool = True,
+    ) -> None:
         self.names = list(names)
         self.directions = list(directions)
         self.counts = {TrialState.COMPLETE: 0, TrialState.PRUNED: 0, TrialState.FAIL: 0}
@@ -58,8 +71,7 @@ class TrialProgress:
 
     def summary(self) -> str:
         c = self.counts
-        best = "  ".join(
-            f"{n}={b:.4g}" for n, b in zip(self.names, self.best, strict=True) if b is not None
+        best = "  ".join(f"{n}={b:.4g}" for n, b in zip(self.names, self.best, strict=True) if b is not None)
+        return f"done {c[TrialState.COMPLETE]} pruned {c[TrialState.PRUNED]} failed {c[TrialState.FAIL]}" + (
+            f" | best {best}" if best else ""
         )
-        return (f"done {c[TrialState.COMPLETE]} pruned {c[TrialState.PRUNED]} failed {c[TrialState.FAIL]}"
-                + (f" | best {best}" if best else ""))

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from ragtune.tuner import Tuner
 
 
-class SamplerName(str, enum.Enum):
+class SamplerName(enum.StrEnum):
     tpe = "tpe"
     nsga2 = "nsga2"
     random = "random"
@@ -23,7 +23,7 @@ class SamplerName(str, enum.Enum):
     qmc = "qmc"
 
 
-class PrunerName(str, enum.Enum):
+class PrunerName(enum.StrEnum):
     auto = "auto"
     none = "none"
     median = "median"
@@ -98,7 +98,7 @@ def build_tuner(
     cons = constraints if constraints else pf.constraints
     storage = get_storage(storage_url)
     return Tuner(
-        pf.pipeline,  # type: ignore[arg-type]
+        pf.pipeline,
         pf.dataset,
         objectives=objs,
         constraints=cons,

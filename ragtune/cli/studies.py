@@ -45,9 +45,9 @@ def list_studies(storage: StorageOpt = DEFAULT_STORAGE, as_json: JsonOpt = False
         table = Table(title=f"studies ({len(rows)})")
         for col in ("name", "objectives", "trials", "created"):
             table.add_column(col)
-        for r in rows:
-            objectives = r["objectives"] or r["directions"]
-            table.add_row(str(r["name"]), ", ".join(map(str, objectives)), str(r["n_trials"]), str(r["created"]))
+        for s, r in zip(summaries, rows, strict=True):
+            objectives = s.user_attrs.get("objectives") or [d.value for d in s.directions]
+            table.add_row(s.study_name, ", ".join(map(str, objectives)), str(s.n_trials), str(r["created"]))
         Console().print(table)
 
 
@@ -76,8 +76,11 @@ def show_study(
             print_json(info)
             return
         console = Console()
-        console.print(f"[bold]{s.study_name}[/bold]  ({len(trials)} trials: "
-                      + ", ".join(f"{k.lower()} {v}" for k, v in sorted(counts.items())) + ")")
+        console.print(
+            f"[bold]{s.study_name}[/bold]  ({len(trials)} trials: "
+            + ", ".join(f"{k.lower()} {v}" for k, v in sorted(counts.items()))
+            + ")"
+        )
         for name, d in zip(info["objectives"], info["directions"], strict=True):
             console.print(f"  objective {name}: {d}")
         for c in info["constraints"]:

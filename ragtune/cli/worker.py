@@ -46,8 +46,16 @@ def worker(
     with reported_errors():
         pf = load_pipeline_file(pipeline_file, dataset=dataset)
         tuner = build_tuner(
-            pf, storage_url=storage, study=study, sampler=sampler, pruner=pruner, objectives=objective,
-            constraints=constraint, seed=seed, cache=not no_cache, max_questions=max_questions,
+            pf,
+            storage_url=storage,
+            study=study,
+            sampler=sampler,
+            pruner=pruner,
+            objectives=objective,
+            constraints=constraint,
+            seed=seed,
+            cache=not no_cache,
+            max_questions=max_questions,
         )
         s = tuner.study
         with TrialProgress(n_trials, objective_names(s), s.directions, enabled=not quiet) as progress:

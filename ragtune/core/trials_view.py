@@ -66,7 +66,8 @@ class TrialsView:
         col = self.params.get(name)
         if col is None:
             return np.zeros(len(self.trials), dtype=bool)
-        return ~np.isnan(col)
+        present: np.ndarray = ~np.isnan(col)
+        return present
 
 
 def _readonly(a: np.ndarray) -> np.ndarray:

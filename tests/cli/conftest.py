@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-TINY = '''
+TINY = """
 import ragtune as rt
 from ragtune.pipelines import Pipeline, chunkers, readers, retrievers
 
@@ -18,7 +18,7 @@ def pipeline(trial):
     overlap = trial.suggest_int("overlap", 64, 128) if size > 512 else trial.suggest_int("overlap", 0, 48)
     return Pipeline(chunker=chunkers.Window(size, overlap), retriever=retrievers.BM25(),
                     reader=readers.Extractive(), k=trial.suggest_categorical("k", [3, 10]))
-'''
+"""
 
 
 @pytest.fixture()

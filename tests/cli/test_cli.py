@@ -29,13 +29,45 @@ def test_version():
 
 def test_optimize_then_inspect_export_and_delete(tiny_pipeline, duckdb_url, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    out = json.loads(_ok(["optimize", str(tiny_pipeline), "--storage", duckdb_url, "--n-trials", "4",
-                          "--study", "demo", "--json", *COMMON]))
-    assert out["study"] == "demo" and out["n_trials"] == 4 and out["objectives"] == ["ndcg@10", "latency_p95_ms"]
-    assert out["pareto_front"] and all(set(t["values"]) == {"ndcg@10", "latency_p95_ms"} for t in out["pareto_front"])
+    out = json.loads(
+        _ok(
+            [
+                "optimize",
+                str(tiny_pipeline),
+                "--storage",
+                duckdb_url,
+                "--n-trials",
+                "4",
+                "--study",
+                "demo",
+                "--json",
+                *COMMON,
+            ]
+        )
+    )
+    assert (
+        out["study"] == "demo" and out["n_trials"] == 4 and out["objectives"] == ["ndcg@10", "latency_p95_ms"]
+    )
+    assert out["pareto_front"] and all(
+        set(t["values"]) == {"ndcg@10", "latency_p95_ms"} for t in out["pareto_front"]
+    )
     # resuming continues the same study
-    again = json.loads(_ok(["optimize", str(tiny_pipeline), "--storage", duckdb_url, "--n-trials", "2",
-                            "--study", "demo", "--json", *COMMON]))
+    again = json.loads(
+        _ok(
+            [
+                "optimize",
+                str(tiny_pipeline),
+                "--storage",
+                duckdb_url,
+                "--n-trials",
+                "2",
+                "--study",
+                "demo",
+                "--json",
+                *COMMON,
+            ]
+        )
+    )
     assert again["n_trials"] == 6 and again["new_trials"] == 2
 
     listed = json.loads(_ok(["studies", "list", "--storage", duckdb_url, "--json"]))
@@ -87,8 +119,12 @@ def test_bad_input_catalogue(tiny_pipeline, duckdb_url, tmp_path):
     assert "must take exactly one argument" in _fails(["optimize", str(twoargs), *base])
     wrong = tmp_path / "wrong.py"
     wrong.write_text("dataset = 'python-docs'\ndef pipeline(trial):\n    return 42\n")
-    assert "must return a ragtune.pipelines.Pipeline, but returned int" in _fails(["optimize", str(wrong), *base])
-    assert "did you mean 'ndcg@10'" in _fails(["optimize", str(tiny_pipeline), *base, "--objective", "ndgc@10"])
+    assert "must return a ragtune.pipelines.Pipeline, but returned int" in _fails(
+        ["optimize", str(wrong), *base]
+    )
+    assert "did you mean 'ndcg@10'" in _fails(
+        ["optimize", str(tiny_pipeline), *base, "--objective", "ndgc@10"]
+    )
     assert "latency_p95_ms <==" in _fails(
         ["optimize", str(tiny_pipeline), *base, "--constraint", "latency_p95_ms <== 3"]
     )
@@ -115,6 +151,18 @@ def test_example_file_loads(path):
 
     pf = load_pipeline_file(path)
     assert pf.objectives == ["ndcg@10:max", "latency_p95_ms:min", "safety_pass_rate:max"]
-    pipe = pf.pipeline(rt.FixedTrial({"chunk_size": 512, "overlap": 64, "retriever": "bm25", "bm25_k1": 1.2,
-                                      "bm25_b": 0.75, "rerank": "none", "guard_context": True, "k": 5}))
+    pipe = pf.pipeline(
+        rt.FixedTrial(
+            {
+                "chunk_size": 512,
+                "overlap": 64,
+                "retriever": "bm25",
+                "bm25_k1": 1.2,
+                "bm25_b": 0.75,
+                "rerank": "none",
+                "guard_context": True,
+                "k": 5,
+            }
+        )
+    )
     assert pipe.config()

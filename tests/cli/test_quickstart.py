@@ -19,9 +19,22 @@ def test_quickstart_optimize_in_a_subprocess(tmp_path):
     db = tmp_path / "ragtune.duckdb"
     env = {**os.environ, "COLUMNS": "120"}
     proc = subprocess.run(
-        [*cmd, "optimize", str(REPO / "examples" / "python_docs_rag.py"), "--n-trials", "12",
-         "--storage", f"duckdb:///{db}", "--seed", "0"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=600, env=env,
+        [
+            *cmd,
+            "optimize",
+            str(REPO / "examples" / "python_docs_rag.py"),
+            "--n-trials",
+            "12",
+            "--storage",
+            f"duckdb:///{db}",
+            "--seed",
+            "0",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "Pareto front" in proc.stdout and "results stored in" in proc.stdout

@@ -79,7 +79,9 @@ def test_retrieval_values_and_stored_per_question_scores():
     data = _toy_set()
     study = rt.create_study(directions=["maximize", "maximize"], sampler=RandomSampler(seed=0))
     ev = Evaluator(data, ["hit@1", "exact_match"], rungs=(1 / 3, 1.0), seed=3)
-    pipe = Pipeline(chunker=chunkers.Window(200, 0), retriever=retrievers.BM25(), reader=readers.Extractive(), k=3)
+    pipe = Pipeline(
+        chunker=chunkers.Window(200, 0), retriever=retrievers.BM25(), reader=readers.Extractive(), k=3
+    )
     trial = study.ask()
     evaluation = ev.evaluate(trial, pipe)
     assert evaluation.values["hit@1"] == 1.0  # each question names its document's unique word
