@@ -24,14 +24,18 @@ if TYPE_CHECKING:
 PipelineFn = Callable[["Trial"], "Pipeline"]
 
 
-def default_pruner(n_objectives: int) -> Pruner:
-    """ASHA on the single objective; the Pareto dominance pruner with several."""
+def default_pruner(evaluator: Evaluator) -> Pruner:
+    """ASHA on the single objective, with rungs where the evaluator reports; the Pareto dominance
+    pruner with several objectives."""
     from ragtune import pruners
 
-    if n_objectives == 1:
-        single: Pruner = pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=3)
+    rungs = evaluator.rungs
+    if len(evaluator.objectives) == 1:
+        single: Pruner = pruners.SuccessiveHalvingPruner(
+            min_resource=rungs[0], reduction_factor=3, max_resource=rungs[-1]
+        )
         return single
-    multi: Pruner = pruners.ParetoPruner()
+    multi: Pruner = pruners.ParetoPruner(rungs=rungs[:-1] or None)
     return multi
 
 
@@ -87,7 +91,7 @@ class Tuner:
         self.study: Study = create_study(
             storage=storage,
             sampler=sampler,
-            pruner=pruner if pruner is not None else default_pruner(len(names)),
+            pruner=pruner if pruner is not None else default_pruner(self.evaluator),
             study_name=study_name,
             directions=list(self.evaluator.directions),
             load_if_exists=load_if_exists,
