@@ -1,0 +1,61 @@
+"""An extractive reader: answers with the context sentences that share the most terms with the question."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+from pydantic import Field
+
+from ragtune.pipelines.analyzer import AnalyzerParams, analyze
+from ragtune.pipelines.records import ReaderOutput
+from ragtune.pipelines.spans import sentence_spans
+from ragtune.pipelines.stage import ParamStage, StageParams
+
+__all__ = ["Extractive", "ExtractiveParams", "rank_sentences"]
+
+_OPTIONS = AnalyzerParams(stopwords="english")
+
+
+class ExtractiveParams(StageParams):
+    max_sentences: int = Field(default=1, gt=0)
+    """How many of the best sentences make the answer."""
+
+
+def rank_sentences(question: str, context: Sequence[str]) -> list[tuple[int, str]]:
+    """Context sentences as ``(overlap, sentence)``, best first, dropping those that share no term.
+
+    ``overlap`` counts distinct non-stopword question terms (case-folded, punctuation stripped) found in
+    the sentence. Ties go to the sentence from the better-ranked chunk, then the earlier one in it.
+    """
+    wanted = set(analyze(question, _OPTIONS))
+    scored: list[tuple[int, int, str]] = []
+    order = 0
+    for text in context:
+        for start, end in sentence_spans(text):
+            sentence = text[start:end]
+            overlap = len(wanted.intersection(analyze(sentence, _OPTIONS)))
+            if overlap > 0:
+                scored.append((overlap, order, sentence))
+            order += 1
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    return [(overlap, sentence) for overlap, _, sentence in scored]
+
+
+class Extractive(ParamStage[ExtractiveParams]):
+    """Deterministic, offline reader: the ``max_sentences`` context sentences with most question-term overlap.
+
+    Sentences are joined with a space, best first; the answer is empty when no sentence shares a term
+    with the question.
+    """
+
+    kind: ClassVar[str] = "extractive"
+    version: ClassVar[str] = "1"
+    Params: ClassVar[type[StageParams]] = ExtractiveParams
+
+    def __init__(self, max_sentences: int = 1) -> None:
+        super().__init__(max_sentences=max_sentences)
+
+    def read(self, question: str, context: Sequence[str]) -> ReaderOutput:
+        best = rank_sentences(question, context)[: self.params.max_sentences]
+        return ReaderOutput(" ".join(sentence for _, sentence in best))
