@@ -22,6 +22,14 @@ from ragtune.core import (
 )
 from ragtune.exceptions import RagtuneError, TrialPruned
 
+
+def load_config(path: str) -> dict[str, Any]:
+    """The params of a chosen trade-off (written by ``ragtune tui``), ready for ``FixedTrial``."""
+    from ragtune.choice import load_config as _load
+
+    return _load(path)
+
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -42,6 +50,7 @@ __all__ = [
     "datasets",
     "delete_study",
     "exceptions",
+    "load_config",
     "load_study",
     "pruners",
     "samplers",

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ragtune.cli.common import DEFAULT_STORAGE, StorageOpt, objective_names, open_study
 from ragtune.cli.errors import reported_errors
+from ragtune.exceptions import ConfigError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class ExportFormat(enum.StrEnum):
@@ -46,18 +50,27 @@ def export(
                     lambda v: v if v is None or isinstance(v, (str, int, float)) else str(v)
                 )
         path = output or Path(f"{s.study_name}.{fmt.value}")
-        if fmt is ExportFormat.csv:
-            df.to_csv(path, index=False)
-        elif fmt is ExportFormat.json:
-            df.to_json(path, orient="records", date_format="iso", indent=2)
-        else:
-            import duckdb
+        try:
+            _write(df, path, fmt)
+        except (OSError, RuntimeError) as e:  # duckdb's IOException is a RuntimeError
+            raise ConfigError(f"cannot write {path}: {e}; check that the folder exists and is writable") from None
+        typer.echo(f"wrote {len(df)} trials to {path}")
 
-            con = duckdb.connect()
+
+def _write(df: pd.DataFrame, path: Path, fmt: ExportFormat) -> None:
+    if fmt is ExportFormat.csv:
+        df.to_csv(path, index=False)
+    elif fmt is ExportFormat.json:
+        df.to_json(path, orient="records", date_format="iso", indent=2)
+    else:
+        import duckdb
+
+        con = duckdb.connect()
+        try:
             con.register("trials", df)
             con.execute(f"COPY trials TO '{_sql_path(path)}' (FORMAT PARQUET)")
+        finally:
             con.close()
-        typer.echo(f"wrote {len(df)} trials to {path}")
 
 
 def _sql_path(path: Path) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -182,8 +183,6 @@ def _run_workers(
             "ragtune",
             "worker",
             str(pipeline_file),
-            "--storage",
-            storage,
             "--study",
             study,
             "--sampler",
@@ -208,7 +207,9 @@ def _run_workers(
             cmd += ["--max-questions", str(max_questions)]
         if no_cache:
             cmd += ["--no-cache"]
-        procs.append(subprocess.Popen(cmd))
+        # The storage URL travels in the environment (RAGTUNE_STORAGE), never on the command line
+        # where `ps` would show its password to every local user.
+        procs.append(subprocess.Popen(cmd, env={**os.environ, "RAGTUNE_STORAGE": storage}))
     start_count = len(s.trials)
     with TrialProgress(n_trials, names, s.directions, enabled=show) as progress:
         seen: set[int] = set()

@@ -239,8 +239,8 @@ def int_distribution(low: int, high: int, step: int, log: bool) -> IntDistributi
 
 def categorical_distribution(choices: Sequence[CategoricalChoice]) -> CategoricalDistribution:
     try:
-        key = tuple(choices)
-        return _categorical_cached(key)
+        # Keyed by (type, value): (0, 1), (False, True) and (0.0, 1.0) compare equal but differ.
+        return _categorical_cached(tuple((type(c), c) for c in choices))
     except TypeError as e:  # unhashable choice
         raise DistributionError(
             f"choices must be None, bool, int, float or str, but got {list(choices)!r}"
@@ -248,8 +248,8 @@ def categorical_distribution(choices: Sequence[CategoricalChoice]) -> Categorica
 
 
 @lru_cache(maxsize=4096)
-def _categorical_cached(choices: tuple[CategoricalChoice, ...]) -> CategoricalDistribution:
-    return CategoricalDistribution(choices=choices)
+def _categorical_cached(typed: tuple[tuple[type, CategoricalChoice], ...]) -> CategoricalDistribution:
+    return CategoricalDistribution(choices=tuple(c for _, c in typed))
 
 
 def check_compatible(name: str, old: AnyDistribution, new: AnyDistribution) -> None:

@@ -131,8 +131,14 @@ class Cache:
         segments = [safe_segment(s) for s in label.split("/")]
         return self.root.joinpath(*segments, key[:2], key + SUFFIX)
 
-    def read_file(self, path: Path, label: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
-        """Read and verify one entry file; a missing file is None, a corrupt one is deleted and None."""
+    def read_file(
+        self, path: Path, label: str, key: str | None = None
+    ) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """Read and verify one entry file; a missing file is None, a corrupt one is deleted and None.
+
+        With ``key``, an intact entry that records another label or key (a file copied or renamed
+        to the wrong address) counts as corrupt too: it is never served as this key's content.
+        """
         try:
             data = path.read_bytes()
         except FileNotFoundError:
@@ -142,6 +148,10 @@ class Cache:
         try:
             artifacts, meta = decode_entry(data)
         except CorruptEntry:
+            self.count(label, corrupt=1)
+            path.unlink(missing_ok=True)
+            return None
+        if key is not None and (meta.get("key") != key or meta.get("label") != label):
             self.count(label, corrupt=1)
             path.unlink(missing_ok=True)
             return None
@@ -164,7 +174,7 @@ class Cache:
 
     def get(self, label: str, key: str) -> BuildResult | None:
         """The entry's parts if present and intact (counted as a hit), else None (counted as a miss)."""
-        found = self.read_file(self.path_for(label, key), label)
+        found = self.read_file(self.path_for(label, key), label, key)
         if found is None:
             self.count(label, misses=1)
             return None
@@ -301,6 +311,8 @@ class Cache:
 
     def clear(self) -> None:
         """Delete every entry (and lock file) under ``root`` and forget in-memory state."""
+        if self.root.exists() and not self.root.is_dir():
+            raise CacheError(f"cache folder {self.root} is a file, not a folder; pass the cache folder (--cache-dir)")
         if self.root.exists():
             for child in self.root.iterdir():
                 if child.is_dir():

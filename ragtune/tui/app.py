@@ -1,0 +1,91 @@
+"""The ragtune TUI app and the one factory (:func:`create_app`) used by the CLI and the tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+
+from ragtune.storage import get_storage
+from ragtune.storage.base import Storage
+from ragtune.tui.screens import HelpScreen, StudyPickerScreen, StudyScreen
+from ragtune.tui.study_reader import duckdb_file
+
+__all__ = ["RagtuneApp", "create_app"]
+
+
+class RagtuneApp(App[None]):
+    """Study picker -> study screen (table, plot, filters, detail) -> choose a trade-off."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "ragtune"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("question_mark", "help", "Help", show=False),
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
+    ]
+
+    def __init__(
+        self,
+        storage: Storage,
+        *,
+        study_name: str | None = None,
+        refresh_interval: float | None = 2.0,
+        choice_dir: Path | None = None,
+        watch_file: Path | None = None,
+    ) -> None:
+        super().__init__()
+        self.watch_file = watch_file
+        self.storage = storage
+        self.study_name = study_name
+        self.refresh_interval = refresh_interval
+        self.choice_dir = choice_dir
+        self.last_choice_path: Path | None = None
+
+    def on_mount(self) -> None:
+        self.sub_title = self.storage.describe()
+        self.push_screen(StudyPickerScreen())
+        if self.study_name is not None:
+            self.open_study(self.study_name)
+
+    def open_study(self, study_name: str) -> None:
+        """Show one study on top of the study list (Esc goes back to the list)."""
+        self.last_choice_path = None
+        self.push_screen(StudyScreen(study_name))
+
+    def show_study_list(self) -> None:
+        """Back from a study to the list of studies."""
+        if isinstance(self.screen, StudyScreen):
+            self.pop_screen()
+        self.title = "ragtune"
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+
+def create_app(
+    storage: Storage | str | None,
+    study_name: str | None = None,
+    *,
+    refresh_interval: float | None = 2.0,
+    choice_dir: Path | None = None,
+    watch_file: Path | None = None,
+) -> RagtuneApp:
+    """Build the app over ``storage`` (a Storage, a URL or ``"memory"``).
+
+    ``study_name`` opens that study directly (Esc leads to the list); ``refresh_interval`` seconds
+    between re-reads while the app is open (``None`` or 0: only on ctrl+r); ``choice_dir`` is where
+    the default choice file goes (the current directory when ``None``); ``watch_file`` is a DuckDB
+    file whose disappearance shows as a storage error (taken from a ``duckdb:///`` URL by default).
+    """
+    if watch_file is None and isinstance(storage, str):
+        watch_file = duckdb_file(storage)
+    return RagtuneApp(
+        get_storage(storage),
+        study_name=study_name,
+        refresh_interval=refresh_interval,
+        choice_dir=choice_dir,
+        watch_file=watch_file,
+    )

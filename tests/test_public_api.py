@@ -1,0 +1,30 @@
+"""The public API is exactly what each package's __all__ lists."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+EXPECTED = {
+    "ragtune": {
+        "CategoricalDistribution", "FixedTrial", "FloatDistribution", "FrozenTrial", "IntDistribution",
+        "MaxTrialsCallback", "RagtuneError", "Study", "StudyDirection", "Trial", "TrialPruned", "TrialState",
+        "__version__", "create_study", "datasets", "delete_study", "exceptions", "load_config", "load_study",
+        "pruners", "samplers", "storage",
+    },
+    "ragtune.samplers": {
+        "GridSampler", "NSGAIISampler", "QMCSampler", "RandomSampler", "Sampler", "TPESampler", "default_sampler",
+    },
+    "ragtune.storage": {"InMemoryStorage", "SQLStorage", "Storage", "StudySummary", "TrialsDelta", "get_storage", "mask_url"},
+    "ragtune.testing": {"PrunerContract", "SamplerContract", "StorageContract"},
+    "ragtune.cli": {"app", "main"},
+}
+
+
+@pytest.mark.parametrize("module", sorted(EXPECTED))
+def test_all_is_pinned_and_resolvable(module):
+    mod = importlib.import_module(module)
+    assert set(mod.__all__) == EXPECTED[module]
+    for name in mod.__all__:
+        assert getattr(mod, name) is not None
