@@ -1,0 +1,299 @@
+"""Parzen estimators: weighted mixtures of product kernels in unit coordinates, TPE's l(x) and g(x).
+
+Bergstra, Bardenet, Bengio & Kégl, "Algorithms for hyper-parameter optimization", NeurIPS 2011,
+Sec. 4 (TPE), and Watanabe, "Tree-structured Parzen estimator: understanding its algorithm
+components and their roles for better empirical performance", arXiv:2304.11127, 2023, Sec. 3:
+every observation is one mixture component, plus a broad prior component; numeric dimensions use
+Gaussian kernels truncated to the domain (a grid point's probability is the kernel's mass over its
+bin), categorical dimensions the Aitchison–Aitken kernel (Aitchison & Aitken, Biometrika 63(3),
+1976).
+"""
+
+from __future__ import annotations
+
+import math
+from types import ModuleType
+
+import numpy as np
+
+from ragtune.samplers.tpe.space import UnitSpace
+
+LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
+TINY = 1e-300
+# exp() and ndtr() are 10 to 70 times slower where their result underflows (denormals), which
+# far-away kernels hit all the time; clipping arguments first keeps every result normal and
+# changes sums by less than 1e-250 relative.
+EXP_FLOOR = -600.0
+_Z_LIMIT = 37.0
+# The prior kernel N(0.5, 1) keeps erf(0.5 / sqrt(2)) of its mass inside [0, 1].
+_LOG_PRIOR_MASS = math.log(math.erf(0.5 / math.sqrt(2.0)))
+
+
+def special() -> ModuleType:
+    """scipy.special, imported on first use (it costs ~0.3 s, paid only once a model is fitted)."""
+    import scipy.special
+
+    module: ModuleType = scipy.special
+    return module
+
+
+def normal_mass(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """P(a < Z < b) for a standard normal Z, accurate in both tails (a <= b)."""
+    ndtr = special().ndtr
+    a = np.clip(a, -_Z_LIMIT, _Z_LIMIT)
+    b = np.clip(b, -_Z_LIMIT, _Z_LIMIT)
+    upper = a > 0.0
+    out: np.ndarray
+    if not upper.any():
+        out = ndtr(b) - ndtr(a)
+    else:
+        out = np.where(upper, ndtr(-a) - ndtr(-b), ndtr(b) - ndtr(a))
+    return out
+
+
+def truncation_log_mass(mu: np.ndarray, sigma: np.ndarray | float) -> np.ndarray:
+    """Log mass inside [0, 1] of Gaussian kernels N(mu, sigma^2), elementwise."""
+    inv = 1.0 / np.asarray(sigma)
+    lo = -mu * inv
+    out: np.ndarray = np.log(np.maximum(normal_mass(lo, lo + inv), TINY))
+    return out
+
+
+def _logsumexp(a: np.ndarray, axis: int) -> np.ndarray:
+    top = a.max(axis=axis, keepdims=True)
+    shifted = np.maximum(a - top, EXP_FLOOR)
+    out: np.ndarray = np.log(np.exp(shifted, out=shifted).sum(axis=axis)) + np.squeeze(top, axis=axis)
+    return out
+
+
+class ParzenEstimator:
+    """A weighted mixture of product kernels over a :class:`UnitSpace`.
+
+    ``centres`` (n, d) are the observations (categorical columns hold choice indices); component
+    ``n`` is the prior: centre 0.5 and bandwidth 1 on numeric dimensions, uniform on categorical
+    ones (Watanabe 2023, Sec. 3.4). ``log_w`` (n + 1,) are normalised log weights. ``sigma`` is
+    (d_numeric,) when all observations share one bandwidth per dimension (densities then need one
+    matrix product) or (n, d_numeric). ``eps`` (d_categorical,) is the Aitchison–Aitken mass
+    spread over the other choices. ``log_mass`` optionally gives the observations' truncation log
+    masses, (n, d_numeric).
+
+    A grid dimension whose bandwidth is at least its widest bin uses the kernel density at the
+    point times the bin width (the midpoint rule) instead of the kernel's exact mass over the bin.
+    """
+
+    def __init__(
+        self,
+        space: UnitSpace,
+        centres: np.ndarray,
+        log_w: np.ndarray,
+        sigma: np.ndarray,
+        eps: np.ndarray,
+        *,
+        log_mass: np.ndarray | None = None,
+    ) -> None:
+        self.space = space
+        self.n = n = centres.shape[0]
+        self.log_w = log_w
+        self.shared = sigma.ndim == 1
+        self.sigma_obs = sigma
+        self.mu_obs = centres if space.all_cont else centres[:, space.num]
+        dims = space.dims
+        narrow = sigma if self.shared or n == 0 else sigma.min(axis=0)
+        self.exact = [k for k in space.num_disc if n and narrow[k] < dims[space.num[k]].max_bin_width()]
+        dn = len(space.num)
+        self.gauss: list[int] | slice = (
+            slice(None) if not self.exact else [k for k in range(dn) if k not in self.exact]
+        )
+        self.n_gauss = dn - len(self.exact)
+        self.binned_gauss = [k for k in space.num_disc if k not in self.exact]
+        lm = truncation_log_mass(self.mu_obs, sigma) if log_mass is None else log_mass
+        self.lm_obs = lm
+        base = np.empty(n + 1)
+        g = self.gauss
+        log_sig = np.log(sigma[g]).sum() if self.shared else np.log(sigma[:, g]).sum(axis=1)
+        base[:n] = -(lm.sum(axis=1) if self.exact == [] else lm[:, g].sum(axis=1)) - log_sig
+        if self.exact:
+            base[:n] -= lm[:, self.exact].sum(axis=1)
+        base[n] = -dn * _LOG_PRIOR_MASS
+        base -= self.n_gauss * LOG_SQRT_2PI
+        self.base = base + log_w
+        self.cat_centre = centres[:, space.cat].astype(np.int64) if space.cat else np.zeros((n, 0), np.int64)
+        sizes = space.sizes
+        self.log_same = np.log(np.maximum(1.0 - eps, TINY))
+        self.log_other = np.log(np.maximum(eps / np.maximum(sizes - 1.0, 1.0), TINY))
+        self.log_uniform = -np.log(np.maximum(sizes, 1.0))
+
+    # -- densities ---------------------------------------------------------------------------
+    def _gauss_x(self, x: np.ndarray) -> np.ndarray:
+        xn = x if self.space.all_cont else x[:, self.space.num]
+        out: np.ndarray = xn if isinstance(self.gauss, slice) else xn[:, self.gauss]
+        return out
+
+    def _sigma_full(self, k: int) -> np.ndarray:
+        s = self.sigma_obs
+        out: np.ndarray = np.full(self.n, s[k]) if self.shared else s[:, k]
+        return out
+
+    def _exact_log_mass(self, x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Log mass of the observation kernels (m, n) and the prior (m,) over the bins of ``x``."""
+        j = self.space.num[k]
+        lo, hi = self.space.dims[j].bins(x[:, j])
+        mu, sig = self.mu_obs[None, :, k], self._sigma_full(k)[None, :]
+        obs = normal_mass((lo[:, None] - mu) / sig, (hi[:, None] - mu) / sig)
+        prior = normal_mass(lo - 0.5, hi - 0.5)
+        return np.log(np.maximum(obs, TINY)), np.log(np.maximum(prior, TINY))
+
+    def _log_terms(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Log weight plus log kernel at the rows of ``x``: observations (m, n) and the prior (m,)."""
+        n, m = self.n, x.shape[0]
+        prior = np.full(m, self.base[n])
+        if self.n_gauss:
+            xg = self._gauss_x(x)
+            mu = self.mu_obs if isinstance(self.gauss, slice) else self.mu_obs[:, self.gauss]
+            if self.shared:
+                # -|a - b|^2 / 2 = a.b - |a|^2 / 2 - |b|^2 / 2: one matrix product for all pairs.
+                inv = 1.0 / self.sigma_obs[self.gauss]
+                a = xg * inv
+                bt = (mu * inv).T
+                obs = a @ bt
+                obs += self.base[:n] - 0.5 * (bt * bt).sum(axis=0)
+                obs -= 0.5 * (a * a).sum(axis=1)[:, None]
+            else:
+                z = (xg[:, None, :] - mu[None, :, :]) / self.sigma_obs[None, :, self.gauss]
+                obs = self.base[None, :n] - 0.5 * (z * z).sum(axis=2)
+            zp = xg - 0.5
+            prior -= 0.5 * (zp * zp).sum(axis=1)
+            for k in self.binned_gauss:
+                width = self.space.dims[self.space.num[k]].log_bin_width(x[:, self.space.num[k]])
+                obs += width[:, None]
+                prior += width
+        else:
+            obs = np.empty((m, n))
+            obs[:] = self.base[:n]
+        for k in self.exact:
+            o, p = self._exact_log_mass(x, k)
+            obs += o
+            prior += p
+        for k, j in enumerate(self.space.cat):
+            same = x[:, j].astype(np.int64)[:, None] == self.cat_centre[None, :, k]
+            obs += np.where(same, self.log_same[k], self.log_other[k])
+            prior += self.log_uniform[k]
+        return obs, prior
+
+    def weighted_log_kernels(self, x: np.ndarray) -> np.ndarray:
+        """Log weight plus log kernel of every component at every row of ``x``: (len(x), n + 1)."""
+        obs, prior = self._log_terms(x)
+        return np.concatenate([obs, prior[:, None]], axis=1)
+
+    def log_pdf(self, x: np.ndarray) -> np.ndarray:
+        """Log density (log probability on grid and categorical dimensions) at every row of ``x``."""
+        obs, prior = self._log_terms(x)
+        top = np.maximum(obs.max(axis=1), prior) if self.n else prior
+        obs -= top[:, None]
+        np.maximum(obs, EXP_FLOOR, out=obs)
+        np.exp(obs, out=obs)
+        total = obs.sum(axis=1) + np.exp(np.maximum(prior - top, EXP_FLOOR))
+        out: np.ndarray = top + np.log(total)
+        return out
+
+    def marginal_log_pdf(self, x: np.ndarray) -> np.ndarray:
+        """Log density of each dimension's marginal at every row of ``x``: (len(x), d).
+
+        The marginal of a product-kernel mixture is the mixture of its one-dimensional kernels
+        with the same weights; univariate TPE scores each parameter with it.
+        """
+        space = self.space
+        out = np.empty(x.shape)
+        lw = self.log_w
+        for k, j in enumerate(space.num):
+            if k in self.exact:
+                obs, prior = self._exact_log_mass(x, k)
+                a = np.concatenate(
+                    [obs - self.lm_obs[None, :, k], (prior - _LOG_PRIOR_MASS)[:, None]], axis=1
+                )
+            else:
+                sig = self._sigma_full(k)
+                z = (x[:, j][:, None] - self.mu_obs[None, :, k]) / sig[None, :]
+                zp = x[:, j] - 0.5
+                a = np.concatenate(
+                    [
+                        -0.5 * z * z - np.log(sig) - self.lm_obs[:, k],
+                        (-0.5 * zp * zp - _LOG_PRIOR_MASS)[:, None],
+                    ],
+                    axis=1,
+                )
+                a -= LOG_SQRT_2PI
+            out[:, j] = _logsumexp(a + lw, axis=1)
+            if k in self.binned_gauss:
+                out[:, j] += space.dims[j].log_bin_width(x[:, j])
+        for k, j in enumerate(space.cat):
+            same = x[:, j].astype(np.int64)[:, None] == self.cat_centre[None, :, k]
+            a = np.concatenate(
+                [
+                    np.where(same, self.log_same[k], self.log_other[k]),
+                    np.full((x.shape[0], 1), self.log_uniform[k]),
+                ],
+                axis=1,
+            )
+            out[:, j] = _logsumexp(a + lw, axis=1)
+        return out
+
+    # -- sampling ----------------------------------------------------------------------------
+    def sample(self, rng: np.random.Generator, size: int, *, independent: bool = False) -> np.ndarray:
+        """``size`` draws in unit coordinates (grid dimensions snapped to their points).
+
+        With ``independent`` every dimension picks its own component: draws from the product of
+        the marginals, as univariate TPE needs.
+        """
+        space, n = self.space, self.n
+        shape = (size, space.d) if independent else (size, 1)
+        cdf = np.cumsum(np.exp(np.maximum(self.log_w, EXP_FLOOR)))
+        comp = np.minimum(np.searchsorted(cdf, rng.random(shape) * cdf[-1], side="right"), n)
+        out = np.empty((size, space.d))
+        if space.num:
+            dn = len(space.num)
+            c = comp[:, space.num] if independent else np.broadcast_to(comp, (size, dn))
+            prior = c == n
+            cols = np.arange(dn)
+            safe = np.minimum(c, max(n - 1, 0))
+            mu = np.where(prior, 0.5, self.mu_obs[safe, cols] if n else 0.5)
+            sig_obs = self.sigma_obs[None, :] if self.shared else (self.sigma_obs[safe, cols] if n else 1.0)
+            sig = np.where(prior, 1.0, sig_obs)
+            vals = _truncated_normal(rng, mu, sig)
+            if space.all_cont:
+                out = vals
+            else:
+                out[:, space.num] = vals
+                space.snap(out)
+        for k, j in enumerate(space.cat):
+            size_j = int(space.sizes[k])
+            ck = comp[:, j] if independent else comp[:, 0]
+            prior = ck == n
+            centre = np.where(prior, 0, self.cat_centre[np.minimum(ck, max(n - 1, 0)), k] if n else 0)
+            p_stay = np.where(prior, 1.0 / size_j, math.exp(self.log_same[k]))
+            stay = rng.random(size) < p_stay
+            # Leaving the centre lands uniformly on another choice; the prior's draws are uniform.
+            other = rng.integers(0, max(size_j - 1, 1), size=size)
+            other = np.where(other >= centre, other + 1, other)
+            out[:, j] = np.where(stay | (size_j == 1), centre, np.minimum(other, size_j - 1))
+        return out
+
+
+def _truncated_normal(rng: np.random.Generator, mu: np.ndarray, sig: np.ndarray) -> np.ndarray:
+    """Draws of N(mu, sig^2) truncated to [0, 1] by inverting the CDF."""
+    a = -mu / sig
+    b = a + 1.0 / sig
+    # Invert on the side of the interval nearer the mode, where ndtr keeps its precision.
+    flip = a > 0.0
+    if flip.any():
+        a, b = np.where(flip, -b, a), np.where(flip, -a, b)
+    sp = special()
+    plo, phi = sp.ndtr(np.maximum(a, -_Z_LIMIT)), sp.ndtr(np.minimum(b, _Z_LIMIT))
+    u = plo + rng.random(a.shape) * (phi - plo)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = sp.ndtri(u)
+    z = np.clip(np.where(np.isfinite(z), z, a), a, b)
+    if flip.any():
+        z = np.where(flip, -z, z)
+    out: np.ndarray = np.clip(mu + sig * z, 0.0, 1.0)
+    return out

@@ -1,0 +1,159 @@
+"""Splitting observed trials into TPE's good ("below", l(x)) and bad ("above", g(x)) sets."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+
+from ragtune.core.hypervolume import hypervolume_contributions
+from ragtune.core.pareto import is_pareto_front, non_dominated_sort
+from ragtune.core.trial_state import TrialState
+from ragtune.core.trials_view import TrialsView
+
+_COMPLETE = int(TrialState.COMPLETE)
+_PRUNED = int(TrialState.PRUNED)
+
+
+def default_gamma(n: int) -> int:
+    """Size of the good set for ``n`` observations: ``min(ceil(0.1 n), 25)``.
+
+    The linear split with beta = 0.1 that Watanabe 2023 (Sec. 3.1, Table 3) recommends, capped so
+    that l(x) stays a sharp model of the best region in long runs.
+    """
+    return min(math.ceil(0.1 * n), 25)
+
+
+def _hv_subset(points: np.ndarray, k: int) -> np.ndarray:
+    """Indices of ``k`` rows of one Pareto front kept by dropping the least hypervolume contributors.
+
+    Ozaki, Tanigaki, Watanabe, Nomura & Onishi, "Multiobjective tree-structured Parzen estimator",
+    JAIR 73, 2022, Sec. 4.1: ties on the boundary front are broken by hypervolume contribution,
+    removing the smallest contributor and recomputing. To bound the cost on large fronts, each
+    round drops half of the surplus (at least one point); the last rounds are exact greedy steps.
+    Points are normalised to [0, 1] per objective and measured against the reference 1.1.
+    """
+    keep = np.arange(points.shape[0])
+    lo, hi = points.min(axis=0), points.max(axis=0)
+    scaled = (points - lo) / np.where(hi > lo, hi - lo, 1.0)
+    ref = np.full(points.shape[1], 1.1)
+    while keep.size > k:
+        contrib = hypervolume_contributions(scaled[keep], ref)
+        drop = max(1, (keep.size - k) // 2)
+        keep = np.delete(keep, np.argsort(contrib, kind="stable")[:drop])
+    return keep
+
+
+def _best_by_losses(losses: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the ``k`` best rows: by value for one objective, by Pareto rank and HV otherwise."""
+    n = losses.shape[0]
+    if k >= n:
+        return np.arange(n)
+    if k <= 0:
+        return np.zeros(0, dtype=np.int64)
+    if losses.shape[1] == 1:
+        if 4 * k < n:  # only the best k are needed: partition, then order those
+            best = np.argpartition(losses[:, 0], k)[:k]
+            return best[np.argsort(losses[best, 0], kind="stable")]
+        return np.argsort(losses[:, 0], kind="stable")[:k]
+    ranks = non_dominated_sort(losses, n_below=k)
+    chosen: list[np.ndarray] = []
+    taken = 0
+    for r in np.unique(ranks):
+        front = np.flatnonzero(ranks == r)
+        if taken + front.size <= k:
+            chosen.append(front)
+            taken += front.size
+        else:
+            chosen.append(front[_hv_subset(losses[front], k - taken)])
+            taken = k
+        if taken >= k:
+            break
+    return np.concatenate(chosen)
+
+
+def _best_pruned(view: TrialsView, rows: np.ndarray, k: int) -> np.ndarray:
+    """The ``k`` most promising pruned rows: those that ran furthest, then by their last report."""
+    if k >= rows.size:
+        return rows
+    steps = np.array([-(view.trials[i].last_step or -1) for i in rows], dtype=float)
+    inter = view.last_intermediate[rows]
+    finite = np.isfinite(inter).all(axis=1)
+    score = np.full(rows.size, np.inf)
+    if finite.any():
+        if inter.shape[1] == 1:
+            score[finite] = inter[finite, 0]
+        else:
+            score[finite] = non_dominated_sort(inter[finite]).astype(float)
+    order = np.lexsort((score, steps))
+    return rows[order[:k]]
+
+
+def split_good(
+    view: TrialsView, rows: np.ndarray, gamma: Callable[[int], int], *, constraints: bool
+) -> np.ndarray:
+    """Boolean mask over ``rows`` (indices into ``view``) of the good set.
+
+    The good set takes ``gamma(n)`` of the ``n`` COMPLETE or PRUNED rows in this order of
+    preference: complete feasible trials (best losses; Pareto rank and hypervolume contribution
+    for several objectives), complete infeasible ones by total violation (with ``constraints``),
+    then pruned trials by how far they ran and their last intermediate value. RUNNING rows (the
+    constant liar) and every other row always go to the bad set.
+    """
+    states = view.states[rows]
+    complete = states == _COMPLETE
+    pruned = states == _PRUNED
+    n = int(complete.sum() + pruned.sum())
+    need = min(max(int(gamma(n)), 0), n)
+    good = np.zeros(rows.size, dtype=bool)
+    if need == 0:
+        return good
+    viol = view.violations[rows]
+    if constraints and view.has_constraints:
+        feasible = complete & (viol <= 0.0)
+        infeasible = complete & ~feasible
+    else:
+        feasible, infeasible = complete, np.zeros(rows.size, dtype=bool)
+    pos = np.flatnonzero(feasible)
+    if pos.size:
+        pick = pos[_best_by_losses(view.losses[rows[pos]], need)]
+        good[pick] = True
+        need -= pick.size
+    if need > 0 and infeasible.any():
+        pos = np.flatnonzero(infeasible)
+        pick = pos[np.argsort(viol[pos], kind="stable")[:need]]
+        good[pick] = True
+        need -= pick.size
+    if need > 0 and pruned.any():
+        pos = np.flatnonzero(pruned)
+        best = _best_pruned(view, rows[pos], need)
+        good[np.isin(rows, best)] = True
+    return good
+
+
+def good_log_weights(view: TrialsView, good_rows: np.ndarray) -> np.ndarray | None:
+    """Log weights of the good set's observations for several objectives (None: uniform).
+
+    MOTPE (Ozaki et al. 2022, Sec. 4.2) weights each good observation by its hypervolume
+    contribution within the good set, so l(x) favours the parts of the front that add most.
+    Observations contributing nothing (dominated inside the good set, or not COMPLETE) keep a
+    tenth of the mean weight so that l(x) still covers them.
+    """
+    if view.n_objectives < 2 or good_rows.size < 2:
+        return None
+    losses = view.losses[good_rows]
+    finite = np.flatnonzero(np.isfinite(losses).all(axis=1))
+    if finite.size < 2:
+        return None
+    pts = losses[finite]
+    front = np.flatnonzero(is_pareto_front(pts))
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    scaled = (pts[front] - lo) / np.where(hi > lo, hi - lo, 1.0)
+    contrib = np.zeros(good_rows.size)
+    contrib[finite[front]] = hypervolume_contributions(scaled, np.full(pts.shape[1], 1.1))
+    mean = contrib.mean()
+    if mean <= 0.0:
+        return None
+    out: np.ndarray = np.log(np.maximum(contrib / mean, 0.1))
+    return out
