@@ -52,7 +52,7 @@ def export(
         path = output or Path(f"{s.study_name}.{fmt.value}")
         try:
             _write(df, path, fmt)
-        except (OSError, RuntimeError) as e:  # duckdb's IOException is a RuntimeError
+        except (OSError, RuntimeError, _duckdb_error()) as e:
             raise ConfigError(f"cannot write {path}: {e}; check that the folder exists and is writable") from None
         typer.echo(f"wrote {len(df)} trials to {path}")
 
@@ -71,6 +71,13 @@ def _write(df: pd.DataFrame, path: Path, fmt: ExportFormat) -> None:
             con.execute(f"COPY trials TO '{_sql_path(path)}' (FORMAT PARQUET)")
         finally:
             con.close()
+
+
+def _duckdb_error() -> type[Exception]:
+    import duckdb
+
+    error: type[Exception] = duckdb.Error
+    return error
 
 
 def _sql_path(path: Path) -> str:

@@ -401,10 +401,7 @@ CASES: list[Case] = [
     Case("URL-13", URLS, 'storage="postgresql+psycopg://user:pw@host:fivefourthreetwo/db" (a port that is not a number)',
          lambda c: rt.create_study(storage="postgresql+psycopg://user:pw@host:fivefourthreetwo/db"), "StorageURLError",
          "cannot parse storage URL 'postgresql+psycopg://user:***@host:fivefourthreetwo/db'; use "
-         f"{SUPPORTED}",
-         bug="ragtune/storage/sql/connect.py parse_target() catches only sa.exc.ArgumentError around "
-         "sa.make_url(); a non-numeric port raises a bare ValueError (\"invalid literal for int()\"), so the "
-         "CLI prints a traceback instead of one line"),
+         f"{SUPPORTED}"),
     # -- pipeline files --------------------------------------------------------------------------
     Case("FILE-01", FILE, "ragtune optimize nope.py (no such file)",
          lambda c: optimize(c, str(c.tmp / "nope.py")), "CLI",
@@ -508,10 +505,7 @@ CASES: list[Case] = [
          lambda c: c.cli("export", "kept", "--storage", c.url, "--format", "parquet",
                          "--output", f"{c.tmp}/none/kept.parquet"), "CLI",
          "cannot write <tmp>/none/kept.parquet: IO Error: Cannot open file \"<tmp>/none/kept.parquet\": "
-         "No such file or directory; check that the folder exists and is writable",
-         bug="ragtune/cli/export.py export() catches (OSError, RuntimeError) around _write(), but duckdb's "
-         "IOException is neither (its bases are duckdb.OperationalError -> duckdb.Error -> Exception), so "
-         "--format parquet into a missing folder still ends in a traceback"),
+         "No such file or directory; check that the folder exists and is writable"),
     Case("CLI-19", CLI, "ragtune cache clear --cache-dir some_file.txt --yes",
          lambda c: c.cli("cache", "clear", "--cache-dir", pipeline_file(c, "some_file.txt", "x"), "--yes"), "CLI",
          "cache folder <tmp>/some_file.txt is a file, not a folder; pass the cache folder (--cache-dir)"),

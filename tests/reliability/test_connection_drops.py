@@ -57,13 +57,6 @@ def _objective(trial: Trial) -> float:
 
 
 @pytest.mark.postgres
-@pytest.mark.xfail(
-    strict=True,
-    reason="ragtune/storage/sql/connect.py create_engine() opens PostgreSQL engines without "
-    "pool_pre_ping, so pooled connections killed by the server (pg_terminate_backend, a restart, an "
-    "idle timeout) make the next storage call raise StorageConnectionError and optimize() stops; "
-    "pool_pre_ping=True replaces them transparently",
-)
 def test_idle_pooled_connections_dropped_then_the_study_goes_on(postgres_url: str) -> None:
     app = unique("rt-idle")
     storage = SQLStorage(with_query(postgres_url, application_name=app))

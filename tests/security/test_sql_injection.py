@@ -59,12 +59,6 @@ def open_storage(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[],
     return opener(request.param, request, tmp_path)
 
 
-SURROGATE_BUG = (
-    "on PostgreSQL, text that UTF-8 cannot encode (a lone surrogate, e.g. from a file name decoded with "
-    "surrogateescape) raises a bare UnicodeEncodeError from psycopg: SQLStorage._boundary "
-    "(ragtune/storage/sql/storage.py) only translates driver errors, so the CLI prints a traceback; "
-    "DuckDB gives a StorageError"
-)
 UNHOLDABLE = ["nul\x00byte", "x" * 600, "\ud800 lone surrogate"]
 
 
@@ -137,8 +131,7 @@ def test_metacharacters_round_trip_and_nothing_is_executed(open_storage: Callabl
     [
         pytest.param(
             backend, text, id=f"{backend}-{ascii(text)[1:12]}",
-            marks=[pytest.mark.postgres] * (backend == "postgresql")
-            + [pytest.mark.xfail(strict=True, reason=SURROGATE_BUG)] * (backend == "postgresql" and "\ud800" in text),
+            marks=[pytest.mark.postgres] * (backend == "postgresql"),
         )
         for backend in ("duckdb", "postgresql")
         for text in UNHOLDABLE

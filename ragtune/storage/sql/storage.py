@@ -109,6 +109,11 @@ class SQLStorage(Storage):
             raise
         except sa.exc.SQLAlchemyError as e:
             raise operation_error(e, self._target) from e
+        except UnicodeEncodeError as e:
+            raise StorageError(
+                f"{self.describe()} cannot store text that is not valid Unicode ({e.reason} at "
+                f"position {e.start}); remove unpaired surrogates from names and attributes"
+            ) from None
         except Exception as e:
             if type(e).__module__.split(".")[0] in ("duckdb", "_duckdb", "psycopg"):
                 raise operation_error(e, self._target) from e
