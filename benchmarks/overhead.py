@@ -51,7 +51,9 @@ def main() -> None:
     print(f"machine: {platform.processor() or platform.machine()}, python {platform.python_version()}")
     print(f"ragtune RandomSampler in-memory: {ours:.3f} ms/trial (best of {args.repeats})")
     if theirs is not None:
-        print(f"optuna  RandomSampler in-memory: {theirs:.3f} ms/trial -> ragtune is {theirs / ours:.1f}x faster")
+        print(
+            f"optuna  RandomSampler in-memory: {theirs:.3f} ms/trial -> ragtune is {theirs / ours:.1f}x faster"
+        )
 
 
 if __name__ == "__main__":
