@@ -12,6 +12,7 @@ from ragtune.core.trial_state import TrialState
 from ragtune.core.trials_view import TrialsView
 from ragtune.samplers.tpe.parzen import truncation_log_mass
 from ragtune.samplers.tpe.space import UnitSpace, unit_dim
+from ragtune.samplers.tpe.split import FrontMemo
 
 _MAX_GROUPS = 64
 _COMPLETE = int(TrialState.COMPLETE)
@@ -41,6 +42,7 @@ class Group:
         self.sigma = np.full(len(self.space.num), np.nan)
         self.n_mass = 0
         self.mass = np.empty((64, len(self.space.num)))
+        self.fronts = FrontMemo()
 
     def _internal(self, view: TrialsView, rows: slice | np.ndarray) -> np.ndarray:
         cols = []

@@ -53,22 +53,42 @@ def scott_bandwidth(values: np.ndarray, n_dims: int, *, robust: bool = True) -> 
 def neighbour_bandwidth(values: np.ndarray, *, consider_endpoints: bool) -> np.ndarray:
     """Per-observation bandwidths of univariate TPE: the larger gap to a neighbour (Bergstra et al. 2011).
 
-    Neighbours are taken in the sorted values together with the prior's centre 0.5; the domain
-    ends count as neighbours only with ``consider_endpoints``.
+    ``values`` is (n, k): each column is handled on its own. Neighbours are taken in the sorted
+    column together with the prior's centre 0.5; the domain ends count as neighbours only with
+    ``consider_endpoints``.
     """
-    n = values.shape[0]
+    n, k = values.shape
     if n == 0:
-        return np.zeros(0)
-    with_prior = np.sort(np.append(values, 0.5))
-    gaps = np.diff(np.concatenate([[0.0], with_prior, [1.0]]))
-    left, right = gaps[:-1].copy(), gaps[1:].copy()
+        return np.zeros((0, k))
+    cols = np.ascontiguousarray(values.T)  # sort along contiguous rows
+    order = np.argsort(cols, axis=1)
+    ranked = np.take_along_axis(cols, order, axis=1)
+    prior_at = (ranked < 0.5).sum(axis=1)
+    # Each sorted row with 0.5 inserted at its place, framed by the domain ends 0 and 1.
+    slot = np.arange(n + 1)[None, :]
+    with_prior = np.empty((k, n + 3))
+    with_prior[:, 0], with_prior[:, n + 2] = 0.0, 1.0
+    shifted = np.empty((k, n + 1))
+    shifted[:, 1:] = ranked
+    shifted[:, 0] = 0.5
+    stay = np.empty((k, n + 1))
+    stay[:, :n] = ranked
+    stay[:, n] = 0.5
+    with_prior[:, 1 : n + 2] = np.where(slot < prior_at[:, None], stay, shifted)
+    with_prior[:, 1 : n + 2][slot == prior_at[:, None]] = 0.5
+    gaps = np.diff(with_prior, axis=1)
+    left, right = gaps[:, :-1], gaps[:, 1:].copy()
     if not consider_endpoints:
-        left[0] = right[0]
-        right[-1] = left[-1]
-    widths = np.delete(np.maximum(left, right), int(np.searchsorted(with_prior, 0.5)))
-    out = np.empty(n)
-    out[np.argsort(values, kind="stable")] = widths
-    return out
+        left = left.copy()
+        left[:, 0] = right[:, 0]
+        right[:, -1] = left[:, -1]
+    widths = np.maximum(left, right)
+    # Skip the prior's own slot: rank r of a column sits at r, or r + 1 past the prior.
+    ranks = np.arange(n)[None, :]
+    at_rank = np.take_along_axis(widths, ranks + (ranks >= prior_at[:, None]), axis=1)
+    out = np.empty((k, n))
+    np.put_along_axis(out, order, at_rank, axis=1)
+    return out.T
 
 
 def good_set_clip(n_good: int, n_history: int, *, conditioned: bool) -> float:
@@ -182,11 +202,7 @@ def fit_estimator(
     log_mass = None
     num = obs if space.all_cont else obs[:, space.num]
     if neighbour and n and space.num:
-        cols = [
-            neighbour_bandwidth(num[:, k], consider_endpoints=cfg.consider_endpoints)
-            for k in range(num.shape[1])
-        ]
-        sigma = np.clip(np.stack(cols, axis=1), floor, 1.0)
+        sigma = np.clip(neighbour_bandwidth(num, consider_endpoints=cfg.consider_endpoints), floor, 1.0)
     elif space.num:
         sigma = np.clip(scott_bandwidth(num, n_model_dims, robust=robust), floor, 1.0)
         if cached_mass is not None:

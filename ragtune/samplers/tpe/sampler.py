@@ -69,15 +69,25 @@ class TPESampler(Sampler):
       suggested, jointly with the not yet suggested parameters that always occur with it, and
       *conditioned* on the values this trial already holds (each component's weight is multiplied
       by its kernel at those values), using only observations inside the current range.
-      ``multivariate=False`` models every parameter on its own (univariate TPE).
+      ``multivariate=False`` models every parameter on its own (univariate TPE, bandwidths by
+      the neighbour heuristic; ``consider_endpoints`` counts the domain ends as neighbours).
     * Several objectives: the good set is filled by Pareto rank, ties on the boundary front broken
-      by hypervolume contribution (MOTPE; Ozaki et al., JAIR 73, 2022).
+      by hypervolume contribution, and good observations weighted by their hypervolume
+      contribution (MOTPE; Ozaki et al., JAIR 73, 2022).
+    * g(x) forgets old trials linearly (Bergstra, Yamins & Cox, ICML 2013), so it follows where
+      the search has been lately.
     * ``constraints=True``: feasible trials rank first, infeasible ones by total violation.
     * Pruned trials rank after completed ones, by how far they ran and their last report.
     * ``constant_liar=True``: RUNNING trials of other workers join the bad set, so parallel
-      workers spread out instead of suggesting the same point.
+      workers spread out instead of suggesting the same point (also for trials asked with
+      ``study.ask()`` that have not suggested their parameters yet).
     * When every parameter seen is discrete, a candidate equal to an existing trial's
       configuration is skipped unless every configuration has been tried.
+
+    ``gamma(n)`` gives the good set's size for ``n`` observations (default
+    :func:`default_gamma`); ``prior_weight`` weighs the broad prior component against one
+    observation; ``warn_independent_sampling`` warns once per parameter that has to be sampled
+    uniformly after the start-up phase because no finished trial holds it inside its current range.
     """
 
     def __init__(
@@ -261,7 +271,7 @@ class TPESampler(Sampler):
             cand = uniform_candidates(self._rng, space, self._n_candidates if dedup else 1)
             zeros = np.zeros(len(cand))
             return choose_candidate(view, names, space, cand, zeros, None, cond, dedup, self._rng, drawn)
-        good = split_good(view, rows, self._gamma, constraints=self._constraints)
+        good = split_good(view, rows, self._gamma, constraints=self._constraints, memo=group.fronts)
         x = group.coords(view, rows, n_finished)
         n_dims = space.d + len(cond) if self._multivariate else 1
         lc_good = lc_bad = None
@@ -295,7 +305,7 @@ class TPESampler(Sampler):
             clip=clip,
             neighbour=uni,
             log_cond=lc_good,
-            log_weights=good_log_weights(view, rows[good]) if self._hv_weights else None,
+            log_weights=good_log_weights(view, rows[good], group.fronts) if self._hv_weights else None,
         )
         above = fit_estimator(
             space,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from collections.abc import Callable
 
 import numpy as np
@@ -45,8 +46,73 @@ def _hv_subset(points: np.ndarray, k: int) -> np.ndarray:
     return keep
 
 
-def _best_by_losses(losses: np.ndarray, k: int) -> np.ndarray:
-    """Indices of the ``k`` best rows: by value for one objective, by Pareto rank and HV otherwise."""
+class FrontMemo:
+    """Multi-objective ranking state kept between trials for one parameter group.
+
+    Finished trials never change and a new trial can only push others to later fronts, so the
+    rows of the first fronts found last time (the reservoir: every row of rank < ``depth``), plus
+    the newly finished rows that no row outside the reservoir dominates, contain every row of rank
+    < ``depth``; ranking that small set gives their true ranks. Boundary-front subsets and good-set
+    weights are remembered by the rows they were computed from.
+    """
+
+    def __init__(self) -> None:
+        self.reservoir = np.zeros(0, dtype=np.int64)
+        self.depth = 0
+        self.seen = -1
+        self._results: OrderedDict[tuple[str, bytes, int], np.ndarray | None] = OrderedDict()
+
+    def remember(
+        self, kind: str, ids: np.ndarray, k: int, compute: Callable[[], np.ndarray | None]
+    ) -> np.ndarray | None:
+        key = (kind, ids.tobytes(), k)
+        if key in self._results:
+            self._results.move_to_end(key)
+            return self._results[key]
+        out = self._results[key] = compute()
+        if len(self._results) > 64:
+            self._results.popitem(last=False)
+        return out
+
+    def ranks(self, losses: np.ndarray, ids: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Positions (into ``losses``) of a row set holding every row of the first fronts covering
+        ``k`` rows, and their Pareto ranks."""
+        stale = ids.size and int(ids.max()) < self.seen  # an older view than the last call
+        if self.depth and not stale:
+            new = ids > self.seen
+            known = np.zeros(self.seen + 1, dtype=bool)
+            known[self.reservoir] = True
+            cand = new.copy()
+            cand[~new] = known[ids[~new]]
+            outside = losses[~cand]
+            for p in np.flatnonzero(new):
+                if outside.size and np.any(
+                    np.all(outside <= losses[p], axis=1) & np.any(outside < losses[p], axis=1)
+                ):
+                    cand[p] = False  # dominated by a row of rank >= depth
+            pos = np.flatnonzero(cand)
+            ranks = non_dominated_sort(losses[pos])
+            inside = ranks < self.depth
+            if int(inside.sum()) >= k:
+                self.reservoir, self.seen = ids[pos[inside]], int(ids.max())
+                return pos[inside], ranks[inside]
+        ranks = non_dominated_sort(losses, n_below=2 * k)
+        ranked = ranks < losses.shape[0]
+        pos = np.flatnonzero(ranked)
+        if not stale:
+            self.depth = int(ranks[ranked].max()) + 1 if pos.size else 0
+            self.reservoir, self.seen = ids[pos], int(ids.max()) if ids.size else -1
+        return pos, ranks[ranked]
+
+
+def _best_by_losses(
+    losses: np.ndarray, k: int, ids: np.ndarray | None = None, memo: FrontMemo | None = None
+) -> np.ndarray:
+    """Indices of the ``k`` best rows: by value for one objective, by Pareto rank and HV otherwise.
+
+    ``ids`` (the rows' view indices, ascending) and ``memo`` let several objectives reuse the
+    previous trial's ranking.
+    """
     n = losses.shape[0]
     if k >= n:
         return np.arange(n)
@@ -57,17 +123,29 @@ def _best_by_losses(losses: np.ndarray, k: int) -> np.ndarray:
             best = np.argpartition(losses[:, 0], k)[:k]
             return best[np.argsort(losses[best, 0], kind="stable")]
         return np.argsort(losses[:, 0], kind="stable")[:k]
-    ranks = non_dominated_sort(losses, n_below=k)
+    if memo is None or ids is None:
+        pos, ranks = np.arange(n), non_dominated_sort(losses, n_below=k)
+    else:
+        pos, ranks = memo.ranks(losses, ids, k)
     chosen: list[np.ndarray] = []
     taken = 0
     for r in np.unique(ranks):
-        front = np.flatnonzero(ranks == r)
+        front = pos[ranks == r]
         if taken + front.size <= k:
             chosen.append(front)
-            taken += front.size
         else:
-            chosen.append(front[_hv_subset(losses[front], k - taken)])
-            taken = k
+            need = k - taken
+            points = losses[front]
+
+            def subset(points: np.ndarray = points, need: int = need) -> np.ndarray:
+                return _hv_subset(points, need)
+
+            found = (
+                subset() if memo is None or ids is None else memo.remember("subset", ids[front], need, subset)
+            )
+            keep = found if found is not None else np.arange(need)
+            chosen.append(front[keep])
+        taken += chosen[-1].size
         if taken >= k:
             break
     return np.concatenate(chosen)
@@ -91,7 +169,12 @@ def _best_pruned(view: TrialsView, rows: np.ndarray, k: int) -> np.ndarray:
 
 
 def split_good(
-    view: TrialsView, rows: np.ndarray, gamma: Callable[[int], int], *, constraints: bool
+    view: TrialsView,
+    rows: np.ndarray,
+    gamma: Callable[[int], int],
+    *,
+    constraints: bool,
+    memo: FrontMemo | None = None,
 ) -> np.ndarray:
     """Boolean mask over ``rows`` (indices into ``view``) of the good set.
 
@@ -117,7 +200,7 @@ def split_good(
         feasible, infeasible = complete, np.zeros(rows.size, dtype=bool)
     pos = np.flatnonzero(feasible)
     if pos.size:
-        pick = pos[_best_by_losses(view.losses[rows[pos]], need)]
+        pick = pos[_best_by_losses(view.losses[rows[pos]], need, rows[pos], memo)]
         good[pick] = True
         need -= pick.size
     if need > 0 and infeasible.any():
@@ -132,7 +215,9 @@ def split_good(
     return good
 
 
-def good_log_weights(view: TrialsView, good_rows: np.ndarray) -> np.ndarray | None:
+def good_log_weights(
+    view: TrialsView, good_rows: np.ndarray, memo: FrontMemo | None = None
+) -> np.ndarray | None:
     """Log weights of the good set's observations for several objectives (None: uniform).
 
     MOTPE (Ozaki et al. 2022, Sec. 4.2) weights each good observation by its hypervolume
@@ -142,6 +227,8 @@ def good_log_weights(view: TrialsView, good_rows: np.ndarray) -> np.ndarray | No
     """
     if view.n_objectives < 2 or good_rows.size < 2:
         return None
+    if memo is not None:
+        return memo.remember("weights", good_rows, 0, lambda: good_log_weights(view, good_rows))
     losses = view.losses[good_rows]
     finite = np.flatnonzero(np.isfinite(losses).all(axis=1))
     if finite.size < 2:

@@ -87,11 +87,7 @@ def create_engine(target: Target, engine_kwargs: dict[str, Any] | None) -> sa.En
     else:
         # One connection shared by all threads of the process; the storage serialises its use.
         kwargs.setdefault("poolclass", sa.pool.StaticPool)
-        # The storage sends small statements one at a time: DuckDB's worker threads only add
-        # hand-offs (a third of the CPU per finished trial). A "threads" setting in the URL wins.
-        connect_args = dict(kwargs.get("connect_args") or {})
-        connect_args["config"] = {"threads": 1, **dict(connect_args.get("config") or {})}
-        kwargs["connect_args"] = connect_args
+
     return sa.create_engine(target.url, **kwargs)
 
 

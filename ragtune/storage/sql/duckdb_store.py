@@ -31,7 +31,7 @@ from ragtune.storage.sql.connect import Target
 from ragtune.storage.sql.duckdb_sql import DuckDBFile
 from ragtune.storage.sql.liveness import requeue_template
 from ragtune.storage.sql.loading import load_records
-from ragtune.storage.sql.records import STATE_NAMES, TrialRecord, dumps, loads
+from ragtune.storage.sql.records import STATE_NAMES, TrialRecord, dumps, loads, no_gc
 from ragtune.storage.sql.study_ops import SQLStudies, locked
 
 _log = get_logger("storage")
@@ -339,7 +339,7 @@ class DuckDBStore(SQLStudies):
     def get_all_trials(
         self, study_id: int, *, states: Container[TrialState] | None = None
     ) -> list[FrozenTrial]:
-        with self._lock:
+        with self._lock, no_gc():
             out = [self._snapshot(self._records[tid]) for tid in self._study(study_id).trial_ids]
         return out if states is None else [t for t in out if t.state in states]
 
@@ -353,7 +353,8 @@ class DuckDBStore(SQLStudies):
     def read_trials_since(self, study_id: int, cursor: int) -> TrialsDelta:
         with self._lock:
             st = self._study(study_id)
-            finished = [self._snapshot(self._records[tid]) for tid in st.finished[cursor:]]
+            with no_gc():
+                finished = [self._snapshot(self._records[tid]) for tid in st.finished[cursor:]]
             unfinished = [self._records[tid].freeze() for tid in st.unfinished]
             return TrialsDelta(finished, unfinished, len(st.finished))
 

@@ -1,4 +1,9 @@
-"""Bulk reads: many trials with all their details in two queries, whatever their number."""
+"""Bulk reads: many trials with all their details in a fixed number of queries, whatever their number.
+
+PostgreSQL reads (a few trials, often) send one UNION ALL query for all detail tables: one round
+trip. A DuckDB study loaded whole (many trials, once) reads each detail table on its own: narrower
+rows cost less to turn into Python objects than the union's padded ones.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +14,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ragtune.core.distributions import AnyDistribution
+from ragtune.core.distributions import AnyDistribution, FloatDistribution
 from ragtune.storage.sql import schema as S
-from ragtune.storage.sql.records import STATES_BY_NAME, TrialRecord, distribution, loads
+from ragtune.storage.sql.records import STATES_BY_NAME, TrialRecord, distribution, loads, no_gc
 
 _T = S.trials
 _TRIAL_COLUMNS = (
@@ -25,53 +30,60 @@ _TRIAL_COLUMNS = (
     _T.c.finish_seq,
 )
 
+Fetch = Callable[[Any], Sequence[Any]]
+Records = dict[int, TrialRecord]
 
-def _as(column: sa.ColumnElement[Any] | None, type_: sa.types.TypeEngine[Any]) -> sa.ColumnElement[Any]:
-    return sa.cast(column if column is not None else sa.null(), type_)
+
+def _details() -> dict[str, tuple[sa.Table, tuple[str, ...]]]:
+    """Per kind of detail: its table and the columns its fill function reads, trial_id first."""
+    return {
+        "p": (S.trial_params, ("trial_id", "name", "value", "distribution")),
+        "v": (S.trial_values, ("trial_id", "objective", "value")),
+        "i": (S.trial_intermediate_values, ("trial_id", "step", "objective", "value")),
+        "q": (S.trial_question_scores, ("trial_id", "step", "question", "objective", "value")),
+        "u": (S.trial_user_attrs, ("trial_id", "key", "value_json")),
+        "y": (S.trial_system_attrs, ("trial_id", "key", "value_json")),
+        "k": (S.trial_constraints, ("trial_id", "idx", "value")),
+    }
 
 
-def _children_query(ids: sa.Select[Any]) -> sa.CompoundSelect[Any]:
-    """Every child row of the trials in ``ids`` as (trial_id, kind, name, a, b, c, num, txt)."""
-    big, text, num = sa.BigInteger(), sa.Text(), sa.Double[float]()
+_DETAILS = _details()
+# Where each kind's columns sit in a union row (trial_id, kind, name, a, b, c, num, txt).
+_UNION_SLOTS = {
+    "p": (0, 2, 6, 7),
+    "v": (0, 3, 6),
+    "i": (0, 3, 4, 6),
+    "q": (0, 3, 4, 5, 6),
+    "u": (0, 2, 7),
+    "y": (0, 2, 7),
+    "k": (0, 3, 6),
+}
+_UNION_COLUMNS = {"name": 2, "key": 2, "value_json": 7, "distribution": 7, "value": 6}
 
-    def branch(
-        table: sa.Table,
-        kind: str,
-        name: sa.ColumnElement[Any] | None = None,
-        a: sa.ColumnElement[Any] | None = None,
-        b: sa.ColumnElement[Any] | None = None,
-        c: sa.ColumnElement[Any] | None = None,
-        value: sa.ColumnElement[Any] | None = None,
-        txt: sa.ColumnElement[Any] | None = None,
-    ) -> sa.Select[Any]:
-        cols = (
-            table.c.trial_id,
-            sa.literal(kind, text),
-            _as(name, text),
-            _as(a, big),
-            _as(b, big),
-            _as(c, big),
-            _as(value, num),
-            _as(txt, text),
-        )
-        return sa.select(*cols).where(table.c.trial_id.in_(ids))
 
-    p, v, i = S.trial_params, S.trial_values, S.trial_intermediate_values
-    q, u, y, k = S.trial_question_scores, S.trial_user_attrs, S.trial_system_attrs, S.trial_constraints
-    return sa.union_all(
-        branch(p, "p", name=p.c.name, value=p.c.value, txt=p.c.distribution),
-        branch(v, "v", a=v.c.objective, value=v.c.value),
-        branch(i, "i", a=i.c.step, b=i.c.objective, value=i.c.value),
-        branch(q, "q", a=q.c.step, b=q.c.question, c=q.c.objective, value=q.c.value),
-        branch(u, "u", name=u.c.key, txt=u.c.value_json),
-        branch(y, "y", name=y.c.key, txt=y.c.value_json),
-        branch(k, "k", a=k.c.idx, value=k.c.value),
-    )
+def _union_query(ids: sa.Select[Any]) -> sa.CompoundSelect[Any]:
+    """Every detail row of the trials in ``ids`` as (trial_id, kind, name, a, b, c, num, txt)."""
+    types: list[sa.types.TypeEngine[Any]] = [sa.Text(), sa.BigInteger(), sa.BigInteger(), sa.BigInteger()]
+    types += [sa.Double(), sa.Text()]
+    branches = []
+    for kind, (table, names) in _DETAILS.items():
+        slots: list[sa.ColumnElement[Any]] = [sa.cast(sa.null(), t) for t in types]
+        ints = iter((1, 2, 3))  # a, b, c: integer columns in their order
+        for n in names[1:]:
+            at = _UNION_COLUMNS.get(n) or 2 + next(ints)
+            slots[at - 2] = sa.cast(table.c[n], types[at - 2])
+        cols = [table.c.trial_id, sa.literal(kind, sa.Text()), *slots]
+        branches.append(sa.select(*cols).where(table.c.trial_id.in_(ids)))
+    return sa.union_all(*branches)
 
 
 @lru_cache(maxsize=4096)
 def _codec(text: str) -> tuple[AnyDistribution, Callable[[float], Any]]:
+    """A stored distribution and its internal-to-external function (the plain float case inlined)."""
     dist = distribution(text)
+    if isinstance(dist, FloatDistribution) and dist.step is None:
+        low, high, slow = dist.low, dist.high, dist.to_external
+        return dist, lambda v: v if low <= v <= high else slow(v)
     return dist, dist.to_external
 
 
@@ -79,45 +91,80 @@ def _vector(cells: dict[int, float]) -> tuple[float, ...]:
     return tuple(cells[j] for j in sorted(cells))
 
 
-def _fill(records: dict[int, TrialRecord], rows: Iterable[Any]) -> None:
-    values: dict[int, dict[int, float]] = defaultdict(dict)
-    inter: dict[int, dict[int, dict[int, float]]] = defaultdict(lambda: defaultdict(dict))
-    scores: dict[int, dict[int, dict[int, dict[int, float]]]] = defaultdict(
+def _fill_params(records: Records, rows: Iterable[Any]) -> None:
+    for tid, name, value, text in rows:
+        rec = records.get(tid)
+        if rec is not None:
+            dist, external = _codec(text)
+            rec.internals[name] = value
+            rec.params[name] = external(value)
+            rec.distributions[name] = dist
+
+
+def _fill_values(records: Records, rows: Iterable[Any]) -> None:
+    cells: dict[int, dict[int, float]] = defaultdict(dict)
+    for tid, objective, value in rows:
+        cells[int(tid)][int(objective)] = value
+    for tid, by_objective in cells.items():
+        rec = records.get(tid)
+        if rec is not None and not rec.unfinished:  # finished after its row was read: next read
+            rec.values = _vector(by_objective)
+
+
+def _fill_intermediate(records: Records, rows: Iterable[Any]) -> None:
+    cells: dict[int, dict[int, dict[int, float]]] = defaultdict(lambda: defaultdict(dict))
+    for tid, step, objective, value in rows:
+        cells[int(tid)][int(step)][int(objective)] = value
+    for tid, steps in cells.items():
+        rec = records.get(tid)
+        if rec is not None:
+            rec.intermediate_values = {s: _vector(c) for s, c in sorted(steps.items())}
+
+
+def _fill_scores(records: Records, rows: Iterable[Any]) -> None:
+    cells: dict[int, dict[int, dict[int, dict[int, float]]]] = defaultdict(
         lambda: defaultdict(lambda: defaultdict(dict))
     )
-    cons: dict[int, dict[int, float]] = defaultdict(dict)
-    for tid, kind, name, a, b, c, num, txt in rows:
+    for tid, step, question, objective, value in rows:
+        cells[int(tid)][int(step)][int(question)][int(objective)] = value
+    for tid, steps in cells.items():
         rec = records.get(tid)
-        if rec is None:
-            continue
-        if kind == "p":  # most rows: set_param inlined
-            dist, external = _codec(txt)
-            rec.internals[name] = num
-            rec.params[name] = external(num)
-            rec.distributions[name] = dist
-        elif kind == "v":
-            values[rec.trial_id][a] = num
-        elif kind == "i":
-            inter[rec.trial_id][a][b] = num
-        elif kind == "q":
-            scores[rec.trial_id][a][b][c] = num
-        elif kind == "u":
-            rec.user_attrs[name] = loads(txt)
-        elif kind == "y":
-            rec.system_attrs[name] = loads(txt)
-        else:
-            cons[rec.trial_id][a] = num
-    for tid, cells in values.items():
-        if not records[tid].unfinished:  # it finished after its row was read: next read shows it
-            records[tid].values = _vector(cells)
-    for tid, steps in inter.items():
-        records[tid].intermediate_values = {s: _vector(cells) for s, cells in sorted(steps.items())}
-    for tid, steps_q in scores.items():
-        records[tid].intermediate_scores = {
-            s: tuple(_vector(row) for _, row in sorted(qs.items())) for s, qs in sorted(steps_q.items())
-        }
-    for tid, cells in cons.items():
-        records[tid].constraints = _vector(cells)
+        if rec is not None:
+            rec.intermediate_scores = {
+                s: tuple(_vector(row) for _, row in sorted(qs.items())) for s, qs in sorted(steps.items())
+            }
+
+
+def _fill_attrs(records: Records, rows: Iterable[Any], *, system: bool) -> None:
+    for tid, key, text in rows:
+        rec = records.get(int(tid))
+        if rec is not None:
+            (rec.system_attrs if system else rec.user_attrs)[key] = loads(text)
+
+
+def _fill_constraints(records: Records, rows: Iterable[Any]) -> None:
+    cells: dict[int, dict[int, float]] = defaultdict(dict)
+    for tid, idx, value in rows:
+        cells[int(tid)][int(idx)] = value
+    for tid, by_idx in cells.items():
+        rec = records.get(tid)
+        if rec is not None:
+            rec.constraints = _vector(by_idx)
+
+
+def _fill(records: Records, kind: str, rows: Iterable[Any]) -> None:
+    if kind == "p":
+        _fill_params(records, rows)
+    elif kind == "v":
+        _fill_values(records, rows)
+    elif kind == "i":
+        _fill_intermediate(records, rows)
+    elif kind == "q":
+        _fill_scores(records, rows)
+    elif kind in ("u", "y"):
+        _fill_attrs(records, rows, system=kind == "y")
+    else:
+        _fill_constraints(records, rows)
 
 
 def record_from_row(row: Any) -> TrialRecord:
@@ -134,25 +181,35 @@ def record_from_row(row: Any) -> TrialRecord:
     )
 
 
-Fetch = Callable[[Any], Sequence[Any]]
-
-
 def load_records(
     conn: sa.Connection, where: sa.ColumnElement[bool], *, fetch: Fetch | None = None
-) -> dict[int, TrialRecord]:
+) -> Records:
     """Trials matching ``where`` (on the trials table), ordered by number, with all details.
 
-    ``fetch`` runs a statement and returns all its rows (default: through ``conn``).
+    Without ``fetch``: two queries through ``conn`` (the details in one UNION ALL). With ``fetch``
+    (runs a statement, returns its rows): one query per detail table, for loading whole studies.
     """
-    run: Fetch = fetch if fetch is not None else (lambda stmt: conn.execute(stmt).all())
-    rows = run(sa.select(*_TRIAL_COLUMNS).where(where).order_by(_T.c.number))
-    records = {r[0]: record_from_row(r) for r in rows}
-    if records:
-        _fill(records, run(_children_query(sa.select(_T.c.trial_id).where(where))))
-    return records
+    ids = sa.select(_T.c.trial_id).where(where)
+    with no_gc():
+        run: Fetch = fetch or (lambda stmt: conn.execute(stmt).all())
+        rows = run(sa.select(*_TRIAL_COLUMNS).where(where).order_by(_T.c.number))
+        records = {r[0]: record_from_row(r) for r in rows}
+        if not records:
+            return records
+        if fetch is None:
+            by_kind: dict[str, list[Any]] = defaultdict(list)
+            for row in conn.execute(_union_query(ids)).all():
+                by_kind[row[1]].append(row)
+            for kind, slots in _UNION_SLOTS.items():
+                _fill(records, kind, (tuple(row[j] for j in slots) for row in by_kind.get(kind, ())))
+        else:
+            for kind, (table, names) in _DETAILS.items():
+                query = sa.select(*(table.c[n] for n in names)).where(table.c.trial_id.in_(ids))
+                _fill(records, kind, fetch(query))
+        return records
 
 
-def load_by_ids(conn: sa.Connection, study_id: int, trial_ids: Iterable[int]) -> dict[int, TrialRecord]:
+def load_by_ids(conn: sa.Connection, study_id: int, trial_ids: Iterable[int]) -> Records:
     ids = list(trial_ids)
     if not ids:
         return {}
