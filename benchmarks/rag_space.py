@@ -182,14 +182,23 @@ _THREADS: list[str] = []
 
 def limit_threads(n: int = 1) -> None:
     """Cap BLAS threads: on a small shared machine, several BLAS threads per process oversubscribe
-    the cores and make wall and CPU times swing from run to run."""
+    the cores and make wall and CPU times swing from run to run. numpy and scipy each bundle an
+    OpenBLAS, and threadpoolctl only reaches libraries already loaded, so scipy's is loaded first."""
     try:
-        from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+        from threadpoolctl import threadpool_info, threadpool_limits  # type: ignore[import-untyped]
     except ImportError:
-        _THREADS[:] = ["BLAS threads as the library chose (threadpoolctl is not installed)"]
+        _THREADS[:] = ["BLAS threads as the libraries chose (threadpoolctl is not installed)"]
         return
+    import scipy.linalg
+    import scipy.sparse.linalg  # noqa: F401  (loads the OpenBLAS that ARPACK and the SVD use)
+
     threadpool_limits(n)
-    _THREADS[:] = [f"BLAS threads limited to {n} (threadpoolctl)"]
+    libs = sorted(
+        {Path(i["filepath"]).name.split("-")[0] for i in threadpool_info() if i["num_threads"] == n}
+    )
+    _THREADS[:] = [
+        f"BLAS threads limited to {n} ({', '.join(libs)}, via threadpoolctl); onnxruntime keeps its own pool"
+    ]
 
 
 # -- the write-up ----------------------------------------------------------------------------------
