@@ -159,7 +159,7 @@ def main() -> None:
     print(report(results, args.seeds))
     print()
     print(
-        f"CPU-seconds in runs: ragtune {seconds['ragtune']:.0f} s, Optuna {seconds['optuna']:.0f} s; "
+        f"Run time summed over runs: ragtune {seconds['ragtune']:.0f} s, Optuna {seconds['optuna']:.0f} s; "
         f"wall {time.perf_counter() - t0:.0f} s with {args.processes} processes"
     )
 
