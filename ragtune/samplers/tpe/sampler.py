@@ -133,6 +133,7 @@ class TPESampler(Sampler):
         self._lock = threading.RLock()
         self._memos: dict[int, _Memo] = {}
         self._groups = GroupCache()
+        # Ablation switches (benchmarks only): linear forgetting in g(x), MOTPE good-set weights.
         self._decay = True
         self._hv_weights = True
         # What finished trials showed so far (finished trials never change, so this only grows):

@@ -58,6 +58,7 @@ class FrontMemo:
 
     def __init__(self) -> None:
         self.reservoir = np.zeros(0, dtype=np.int64)
+        self.reservoir_ranks = np.zeros(0, dtype=np.int64)
         self.depth = 0
         self.seen = -1
         self._results: OrderedDict[tuple[str, bytes, int], np.ndarray | None] = OrderedDict()
@@ -91,17 +92,25 @@ class FrontMemo:
                 ):
                     cand[p] = False  # dominated by a row of rank >= depth
             pos = np.flatnonzero(cand)
-            ranks = non_dominated_sort(losses[pos])
-            inside = ranks < self.depth
-            if int(inside.sum()) >= k:
-                self.reservoir, self.seen = ids[pos[inside]], int(ids.max())
-                return pos[inside], ranks[inside]
+            if not cand[new].any() and np.array_equal(ids[pos], self.reservoir):
+                # Nothing entered the first fronts: their ranks are those of the last call.
+                self.seen = int(ids.max())
+                if self.reservoir.size >= k:
+                    return pos, self.reservoir_ranks
+            else:
+                ranks = non_dominated_sort(losses[pos])
+                inside = ranks < self.depth
+                if int(inside.sum()) >= k:
+                    self.reservoir, self.reservoir_ranks = ids[pos[inside]], ranks[inside]
+                    self.seen = int(ids.max())
+                    return pos[inside], ranks[inside]
         ranks = non_dominated_sort(losses, n_below=2 * k)
         ranked = ranks < losses.shape[0]
         pos = np.flatnonzero(ranked)
         if not stale:
             self.depth = int(ranks[ranked].max()) + 1 if pos.size else 0
-            self.reservoir, self.seen = ids[pos], int(ids.max()) if ids.size else -1
+            self.reservoir, self.reservoir_ranks = ids[pos], ranks[ranked]
+            self.seen = int(ids.max()) if ids.size else -1
         return pos, ranks[ranked]
 
 

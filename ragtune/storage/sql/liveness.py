@@ -72,7 +72,7 @@ def fail_stale(engine: sa.Engine, study_id: int, *, grace_period: float, requeue
         ).all()
         if not rows:
             return []
-        records = load_by_ids(conn, study_id, [int(r[0]) for r in rows])
+        records = load_by_ids(conn, [int(r[0]) for r in rows])
         now_dt = dt.datetime.now()
         for tid, beat, server_now in rows:
             rec = records[int(tid)]

@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from ragtune.core.distributions import AnyDistribution, FloatDistribution
 from ragtune.storage.sql import schema as S
@@ -197,11 +198,7 @@ def load_records(
         if not records:
             return records
         if fetch is None:
-            by_kind: dict[str, list[Any]] = defaultdict(list)
-            for row in conn.execute(_union_query(ids)).all():
-                by_kind[row[1]].append(row)
-            for kind, slots in _UNION_SLOTS.items():
-                _fill(records, kind, (tuple(row[j] for j in slots) for row in by_kind.get(kind, ())))
+            _fill_union(records, conn.execute(_union_query(ids)).all())
         else:
             for kind, (table, names) in _DETAILS.items():
                 query = sa.select(*(table.c[n] for n in names)).where(table.c.trial_id.in_(ids))
@@ -209,8 +206,33 @@ def load_records(
         return records
 
 
-def load_by_ids(conn: sa.Connection, study_id: int, trial_ids: Iterable[int]) -> Records:
+@lru_cache(maxsize=1)
+def _by_ids() -> tuple[sa.Select[Any], sa.CompoundSelect[Any]]:
+    """Trial rows and detail rows for ``trial_id = ANY(:ids)`` (PostgreSQL), built once.
+
+    One text of SQL whatever the ids: SQLAlchemy compiles it once and the server prepares it once.
+    """
+    ids = sa.bindparam("ids", type_=ARRAY(sa.BigInteger()))
+    trials = sa.select(*_TRIAL_COLUMNS).where(_T.c.trial_id == sa.any_(ids)).order_by(_T.c.number)
+    return trials, _union_query(sa.select(_T.c.trial_id).where(_T.c.trial_id == sa.any_(ids)))
+
+
+def load_by_ids(conn: sa.Connection, trial_ids: Iterable[int]) -> Records:
+    """The trials with these ids (PostgreSQL), with all details, in two prepared statements."""
     ids = list(trial_ids)
     if not ids:
         return {}
-    return load_records(conn, sa.and_(_T.c.study_id == study_id, _T.c.trial_id.in_(ids)))
+    trials_stmt, details_stmt = _by_ids()
+    with no_gc():
+        records = {r[0]: record_from_row(r) for r in conn.execute(trials_stmt, {"ids": ids}).all()}
+        if records:
+            _fill_union(records, conn.execute(details_stmt, {"ids": ids}).all())
+    return records
+
+
+def _fill_union(records: Records, rows: Iterable[Any]) -> None:
+    by_kind: dict[str, list[Any]] = defaultdict(list)
+    for row in rows:
+        by_kind[row[1]].append(row)
+    for kind, slots in _UNION_SLOTS.items():
+        _fill(records, kind, (tuple(row[j] for j in slots) for row in by_kind.get(kind, ())))

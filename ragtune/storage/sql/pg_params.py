@@ -43,11 +43,13 @@ class ParamBuffer:
 
     def add(self, row: Row) -> None:
         with self._cv:
+            first = not self._pending
             self._pending.setdefault(row["trial_id"], {})[row["name"]] = row
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="ragtune-param-writer", daemon=True)
                 self._thread.start()
-            self._cv.notify_all()
+            if first:  # the writer sleeps until a burst starts, then waits out the delay anyway
+                self._cv.notify_all()
 
     def take(self, trial_id: int) -> list[Row]:
         """The trial's rows not written yet (the caller writes them), after any write in flight."""
@@ -78,6 +80,8 @@ class ParamBuffer:
                     self._cv.wait(left)
                 batch, self._pending = self._pending, {}
                 self._in_flight = set(batch)
+            if not batch:  # the trials' own writes took everything meanwhile
+                continue
             rows = [r for by_name in batch.values() for r in by_name.values()]
             try:
                 written = self._write(rows)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import JSON
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from ragtune.core.trial_state import TrialState
@@ -62,30 +63,28 @@ def claim_oldest() -> sa.Select[Any]:
     return sa.select(sa.select(claimed.c.trial_id).scalar_subquery(), study).add_cte(claimed)
 
 
-def params_upsert() -> sa.Insert:
-    """One statement for any number of param rows, kept only for trials that are still unfinished.
+def _records(param: str, *columns: tuple[str, sa.types.TypeEngine[Any]]) -> Any:
+    """``json_to_recordset(:param) AS name(col type, ...)``: many rows in one text parameter.
 
-    The trial rows are locked FOR SHARE, so a concurrent stale-trial sweep waits for this write.
-    Parameters: ids, names, values, jsons, dists (parallel arrays); returns the written trial ids.
+    One JSON string costs the client far less to send than a list per column (array adaptation).
     """
-    t, p = S.trials, S.trial_params
-    rows = (
-        sa.func.unnest(
-            sa.bindparam("ids", type_=ARRAY(sa.BigInteger)),
-            sa.bindparam("names", type_=ARRAY(sa.Text)),
-            sa.bindparam("values", type_=ARRAY(sa.Double)),
-            sa.bindparam("jsons", type_=ARRAY(sa.Text)),
-            sa.bindparam("dists", type_=ARRAY(sa.Text)),
-        )
-        .table_valued("trial_id", "name", "value", "value_json", "distribution")
-        .render_derived(name="v")
+    return (
+        sa.func.json_to_recordset(sa.cast(sa.bindparam(param, type_=sa.Text), JSON))
+        .table_valued(*(sa.column(name, type_) for name, type_ in columns))
+        .render_derived(name=f"{param}_in", with_types=True)
     )
-    source = (
-        sa.select(rows.c.trial_id, rows.c.name, rows.c.value, rows.c.value_json, rows.c.distribution)
-        .select_from(rows.join(t, t.c.trial_id == rows.c.trial_id))
-        .where(t.c.state.in_(UNFINISHED))
-        .with_for_update(read=True, of=t)
-    )
+
+
+_PARAM_COLUMNS: tuple[tuple[str, sa.types.TypeEngine[Any]], ...] = (
+    ("name", sa.Text()),
+    ("value", sa.Double()),
+    ("value_json", sa.Text()),
+    ("distribution", sa.Text()),
+)
+
+
+def _upsert_params(source: sa.Select[Any]) -> Any:
+    p = S.trial_params
     stmt = pg_insert(p).from_select(["trial_id", "name", "value", "value_json", "distribution"], source)
     ex = stmt.excluded
     return stmt.on_conflict_do_update(
@@ -94,18 +93,30 @@ def params_upsert() -> sa.Insert:
     ).returning(p.c.trial_id)
 
 
-def as_arrays(rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
-    return {
-        "ids": [r["trial_id"] for r in rows],
-        "names": [r["name"] for r in rows],
-        "values": [r["value"] for r in rows],
-        "jsons": [r["value_json"] for r in rows],
-        "dists": [r["distribution"] for r in rows],
-    }
+def params_upsert() -> Any:
+    """One statement for any number of param rows, kept only for trials that are still unfinished.
+
+    The trial rows are locked FOR SHARE, so a concurrent stale-trial sweep waits for this write.
+    Parameter ``rows``: :func:`param_json` of the rows; returns the trial ids written to.
+    """
+    t = S.trials
+    rows = _records("rows", ("trial_id", sa.BigInteger()), *_PARAM_COLUMNS)
+    source = (
+        sa.select(rows.c.trial_id, rows.c.name, rows.c.value, rows.c.value_json, rows.c.distribution)
+        .select_from(rows.join(t, t.c.trial_id == rows.c.trial_id))
+        .where(t.c.state.in_(UNFINISHED))
+        .with_for_update(read=True, of=t)
+    )
+    return _upsert_params(source)
+
+
+def param_json(rows: list[dict[str, Any]]) -> str:
+    return json.dumps(rows, separators=(",", ":"))
 
 
 def finish() -> sa.Select[Any]:
-    """One statement: bump the finishing counter, finish the trial if unfinished, store its values.
+    """One statement: bump the finishing counter, finish the trial if unfinished, store its values
+    (``values``: JSON list of {objective, value}) and its params not written yet (``params``).
 
     Returns (trial_id, finish_seq); trial_id is NULL when the trial was not unfinished, and then the
     caller rolls the transaction back (the counter bump with it). It also makes this transaction's
@@ -131,14 +142,7 @@ def finish() -> sa.Select[Any]:
         .returning(_T.c.trial_id)
         .cte("done")
     )
-    values = (
-        sa.func.unnest(
-            sa.bindparam("objectives", type_=ARRAY(sa.Integer)),
-            sa.bindparam("values", type_=ARRAY(sa.Double)),
-        )
-        .table_valued("objective", "value")
-        .render_derived(name="v")
-    )
+    values = _records("values", ("objective", sa.Integer()), ("value", sa.Double()))
     stored = (
         S.trial_values.insert()
         .from_select(
@@ -150,8 +154,46 @@ def finish() -> sa.Select[Any]:
         .returning(S.trial_values.c.trial_id)
         .cte("stored")
     )
+    params = _records("params", *_PARAM_COLUMNS)
+    with_params = _upsert_params(
+        sa.select(
+            done.c.trial_id, params.c.name, params.c.value, params.c.value_json, params.c.distribution
+        ).select_from(done.join(params, sa.true()))
+    ).cte("with_params")
     return sa.select(
         sa.select(done.c.trial_id).scalar_subquery(),
         sa.select(counter.c.n_finished).scalar_subquery(),
         sa.func.set_config("synchronous_commit", "on", True),
-    ).add_cte(counter, done, stored)
+    ).add_cte(counter, done, stored, with_params)
+
+
+def since() -> sa.Select[Any]:
+    """The study's finishing counter with the trials finished after ``cursor`` and the unfinished
+    ones, in one statement (one snapshot): ``sid``, ``cursor``."""
+    wanted = sa.and_(
+        _T.c.study_id == _ST.c.study_id,
+        sa.or_(_T.c.finish_seq > sa.bindparam("cursor", type_=sa.BigInteger), _T.c.state.in_(UNFINISHED)),
+    )
+    return (
+        sa.select(_ST.c.n_finished, _T.c.trial_id, _T.c.finish_seq)
+        .select_from(_ST.outerjoin(_T, wanted))
+        .where(_ST.c.study_id == sa.bindparam("sid", type_=sa.BigInteger))
+        .order_by(_T.c.finish_seq.nulls_last(), _T.c.number)
+    )
+
+
+def hold_unfinished() -> sa.Select[Any]:
+    """Lock the unfinished trial ``tid`` for shared writing (no row: it is finished or missing)."""
+    return (
+        sa.select(_T.c.state)
+        .where(_T.c.trial_id == sa.bindparam("tid", type_=sa.BigInteger), _T.c.state.in_(UNFINISHED))
+        .with_for_update(read=True)
+    )
+
+
+def heartbeat() -> sa.Update:
+    return (
+        _T.update()
+        .where(_T.c.trial_id == sa.bindparam("tid", type_=sa.BigInteger), _T.c.state == RUNNING)
+        .values(heartbeat=writes.SERVER_EPOCH)
+    )

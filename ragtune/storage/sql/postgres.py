@@ -12,6 +12,7 @@ changes wait for the WAL flush, so what a worker reports as done survives a serv
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 import time
 from collections.abc import Container, Iterator
@@ -35,6 +36,7 @@ from ragtune.storage.sql.study_ops import SQLStudies
 
 _T, _ST = S.trials, S.studies
 _BULK_IDS = 2000  # above this many trials to fetch, read the whole study instead of an id list
+_PARAM_KEYS = ("name", "value", "value_json", "distribution")
 _PARAM_DELAY = 0.01  # seconds a suggested param may wait to be written with the rest of its burst
 
 
@@ -63,6 +65,9 @@ class PostgresStore(SQLStudies):
         self._claim_stmt = Q.claim_oldest()
         self._params_stmt = Q.params_upsert()
         self._finish_stmt = Q.finish()
+        self._since_stmt = Q.since()
+        self._hold_stmt = Q.hold_unfinished()
+        self._beat_stmt = Q.heartbeat()
         self._params = ParamBuffer(self._write_params, self._refusal, delay=_PARAM_DELAY)
 
     # -- studies (see SQLStudies) ------------------------------------------------------------
@@ -120,7 +125,7 @@ class PostgresStore(SQLStudies):
                 if not exists:
                     raise studies.no_study(study_id)
                 return None
-            rec = load_by_ids(conn, study_id, [int(claimed)])[int(claimed)]
+            rec = load_by_ids(conn, [int(claimed)])[int(claimed)]
         return self._adopt(rec)
 
     # -- writing to an unfinished trial ----------------------------------------------------
@@ -141,7 +146,7 @@ class PostgresStore(SQLStudies):
         if conn is None:
             with self._auto.connect() as own:
                 return self._write_params(rows, own)
-        return {int(t) for t in conn.execute(self._params_stmt, Q.as_arrays(rows)).scalars()}
+        return {int(t) for t in conn.execute(self._params_stmt, {"rows": Q.param_json(rows)}).scalars()}
 
     def _flush_params(self, conn: sa.Connection, trial_id: int) -> None:
         rows = self._params.take(trial_id)
@@ -173,11 +178,7 @@ class PostgresStore(SQLStudies):
     def _unfinished(self, trial_id: int) -> Iterator[tuple[sa.Connection, TrialRecord | None]]:
         """A transaction holding the trial's row (shared) with its pending params written."""
         with self._engine.begin() as conn:
-            found = conn.execute(
-                sa.select(_T.c.state)
-                .where(_T.c.trial_id == trial_id, _T.c.state.in_(Q.UNFINISHED))
-                .with_for_update(read=True)
-            ).first()
+            found = conn.execute(self._hold_stmt, {"tid": trial_id}).first()
             if found is None:
                 raise self._refuse(conn, trial_id)
             self._flush_params(conn, trial_id)
@@ -230,16 +231,16 @@ class PostgresStore(SQLStudies):
     ) -> FrozenTrial:
         now = dt.datetime.now()
         vals = tuple(values) if values is not None else None
+        pending = self._params.take(trial_id)  # written by the same statement, only if unfinished
         args = {
             "tid": trial_id,
             "state": STATE_NAMES[state],
             "now": now,
             "reason": fail_reason,
-            "objectives": list(range(len(vals or ()))),
-            "values": [float(v) for v in vals or ()],
+            "values": json.dumps([{"objective": i, "value": float(v)} for i, v in enumerate(vals or ())]),
+            "params": Q.param_json([{k: r[k] for k in _PARAM_KEYS} for r in pending]),
         }
         with self._engine.begin() as conn:
-            self._flush_params(conn, trial_id)
             row: Any = conn.execute(self._finish_stmt, args).one()
             done, seq = row[0], row[1]
             if done is None:
@@ -275,7 +276,7 @@ class PostgresStore(SQLStudies):
         if cached is not None:
             return cached
         with self._auto.connect() as conn:
-            found = load_records(conn, _T.c.trial_id == trial_id)
+            found = load_by_ids(conn, [trial_id])
         if not found:
             raise TrialNotFound(f"no trial with id {trial_id}")
         return self._remember(found[trial_id])
@@ -297,7 +298,7 @@ class PostgresStore(SQLStudies):
             missing = [i for i in ids if i not in self._cache]
         if len(missing) > _BULK_IDS:
             return load_records(conn, _T.c.study_id == study_id)
-        return load_by_ids(conn, study_id, missing)
+        return load_by_ids(conn, missing)
 
     def get_all_trials(
         self, study_id: int, *, states: Container[TrialState] | None = None
@@ -329,17 +330,8 @@ class PostgresStore(SQLStudies):
             return int(conn.execute(query).scalar_one())
 
     def read_trials_since(self, study_id: int, cursor: int) -> TrialsDelta:
-        wanted = sa.and_(
-            _T.c.study_id == _ST.c.study_id,
-            sa.or_(_T.c.finish_seq > cursor, _T.c.state.in_(Q.UNFINISHED)),
-        )
         with self._auto.connect() as conn:
-            rows = conn.execute(
-                sa.select(_ST.c.n_finished, _T.c.trial_id, _T.c.finish_seq)
-                .select_from(_ST.outerjoin(_T, wanted))
-                .where(_ST.c.study_id == study_id)
-                .order_by(_T.c.finish_seq.nulls_last(), _T.c.number)
-            ).all()
+            rows = conn.execute(self._since_stmt, {"sid": study_id, "cursor": cursor}).all()
             if not rows:
                 raise studies.no_study(study_id)
             found = [(int(tid), seq) for _, tid, seq in rows if tid is not None]
@@ -367,11 +359,7 @@ class PostgresStore(SQLStudies):
                 return  # just created or claimed: that wrote a heartbeat already
             self._beats[trial_id] = now
         with self._auto.connect() as conn:
-            conn.execute(
-                _T.update()
-                .where(_T.c.trial_id == trial_id, _T.c.state == Q.RUNNING)
-                .values(heartbeat=writes.SERVER_EPOCH)
-            )
+            conn.execute(self._beat_stmt, {"tid": trial_id})
 
     def fail_stale_trials(self, study_id: int) -> list[int]:
         if self.heartbeat_interval is None:

@@ -1,0 +1,132 @@
+"""Unit tests of TPE's parts: unit coordinates, Parzen estimators, bandwidths and the good/bad split."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import ragtune as rt
+from ragtune.core.distributions import (
+    AnyDistribution,
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+)
+from ragtune.core.trial_state import TrialState
+from ragtune.samplers.tpe.fit import KernelConfig, fit_estimator, neighbour_bandwidth
+from ragtune.samplers.tpe.space import UnitSpace, unit_dim
+from ragtune.samplers.tpe.split import FrontMemo, _best_by_losses, default_gamma, split_good
+
+DISTS: list[AnyDistribution] = [
+    FloatDistribution(low=-2.0, high=3.0),
+    FloatDistribution(low=1e-4, high=1.0, log=True),
+    FloatDistribution(low=0.0, high=1.0, step=0.25),
+    IntDistribution(low=-3, high=4),
+    IntDistribution(low=1, high=1024, log=True),
+    IntDistribution(low=0, high=30, step=5),
+    CategoricalDistribution(choices=(None, True, 3, "x")),
+]
+
+
+@pytest.mark.parametrize("dist", DISTS, ids=lambda d: d.describe())
+def test_unit_coordinates_round_trip_and_stay_in_range(dist: AnyDistribution) -> None:
+    space = UnitSpace([unit_dim(dist)])
+    rng = np.random.default_rng(0)
+    internal = space.from_unit(rng.random((200, 1)) * (4 if dist.kind == "categorical" else 1))
+    assert all(dist.contains(dist.to_external(v)) for v in internal[:, 0])
+    back = space.from_unit(space.to_unit(internal))
+    np.testing.assert_allclose(back, internal, rtol=1e-9)
+    assert space.contains(internal).all()
+
+
+def _grid_mass(est_log_pdf: np.ndarray) -> float:
+    return float(np.exp(est_log_pdf).mean())
+
+
+@pytest.mark.parametrize("neighbour", [False, True])
+def test_parzen_estimator_is_a_normalised_density(neighbour: bool) -> None:
+    space = UnitSpace([unit_dim(d) for d in (DISTS[0], DISTS[3], DISTS[6])])
+    rng = np.random.default_rng(1)
+    obs = space.to_unit(
+        np.column_stack([rng.uniform(-2, 3, 30), rng.integers(-3, 5, 30), rng.integers(0, 4, 30)]).astype(
+            float
+        )
+    )
+    est = fit_estimator(space, obs, KernelConfig(1.0, False), n_model_dims=3, neighbour=neighbour)
+    grid = (np.arange(1000) + 0.5) / 1000
+    total = 0.0
+    for k in range(8):
+        for c in range(4):
+            x = np.column_stack([grid, np.full(1000, (k + 0.5) / 8), np.full(1000, float(c))])
+            total += _grid_mass(est.log_pdf(x))
+    assert total == pytest.approx(1.0, abs=0.01)  # midpoint rule on wide grid kernels: ~0.3 %
+    marginal = est.marginal_log_pdf(np.column_stack([grid, np.full(1000, 0.5 / 8), np.zeros(1000)]))
+    assert _grid_mass(marginal[:, 0]) == pytest.approx(1.0, abs=1e-3)
+    draws = est.sample(rng, 20_000)
+    assert space.contains(space.from_unit(draws)).all()
+    weights = np.exp(est.log_pdf(np.column_stack([grid, np.full(1000, 0.5 / 8), np.zeros(1000)])))
+    assert np.isfinite(weights).all()
+
+
+def test_log_pdf_matches_sum_of_weighted_kernels() -> None:
+    space = UnitSpace([unit_dim(DISTS[0]), unit_dim(DISTS[1])])
+    rng = np.random.default_rng(2)
+    est = fit_estimator(space, rng.random((50, 2)), KernelConfig(1.0, False), n_model_dims=2)
+    x = rng.random((7, 2))
+    direct = np.log(np.exp(est.weighted_log_kernels(x)).sum(axis=1))
+    np.testing.assert_allclose(est.log_pdf(x), direct, rtol=1e-10)
+
+
+def test_neighbour_bandwidth_is_the_larger_gap_to_a_neighbour() -> None:
+    values = np.array([[0.1, 0.9], [0.3, 0.2], [0.8, 0.6]])
+    out = neighbour_bandwidth(values, consider_endpoints=True)
+    # Column 0 sorted with the prior 0.5 and the ends: 0, .1, .3, .5, .8, 1
+    np.testing.assert_allclose(out[:, 0], [0.2, 0.2, 0.3])
+    np.testing.assert_allclose(out[:, 1], [0.3, 0.3, 0.3])
+    # The last point of [.02, .5 (prior), .6]: its gap to the domain end counts only with endpoints.
+    edge = np.array([[0.02], [0.6]])
+    np.testing.assert_allclose(neighbour_bandwidth(edge, consider_endpoints=True)[:, 0], [0.48, 0.4])
+    np.testing.assert_allclose(neighbour_bandwidth(edge, consider_endpoints=False)[:, 0], [0.48, 0.1])
+
+
+def test_multi_objective_memo_selects_exactly_what_a_full_sort_does() -> None:
+    rng = np.random.default_rng(3)
+    for m in (2, 3):
+        losses = np.concatenate([rng.random((60, m)) * 0.5, rng.random((240, m)) + 0.2])
+        losses = np.round(losses * 20) / 20  # ties and duplicates too
+        memo = FrontMemo()
+        for n in range(12, 300, 4):
+            k = default_gamma(n)
+            fast = np.sort(_best_by_losses(losses[:n], k, np.arange(n), memo))
+            assert np.array_equal(fast, np.sort(_best_by_losses(losses[:n], k)))
+
+
+def test_split_prefers_feasible_then_least_violation_then_pruned_and_never_running() -> None:
+    study = rt.create_study()
+    specs = [  # (value, violation, state)
+        (5.0, 0.0, TrialState.COMPLETE),
+        (1.0, 2.0, TrialState.COMPLETE),
+        (0.5, 0.5, TrialState.COMPLETE),
+        (9.0, 0.0, TrialState.COMPLETE),
+        (None, 0.0, TrialState.PRUNED),
+    ]
+    for value, violation, state in specs:
+        trial = study.ask()
+        trial.suggest_float("x", 0, 1)
+        trial.set_constraint([violation])
+        trial.report(0.1, 3)
+        study.tell(trial, value, state=state)
+    running = study.ask()
+    running.suggest_float("x", 0, 1)
+    view = study._view()
+    rows = np.arange(len(view))
+    order = [int(view.numbers[i]) for i in rows]
+    for k, expected in [(1, {0}), (2, {0, 3}), (3, {0, 3, 2}), (4, {0, 3, 2, 1}), (5, {0, 1, 2, 3, 4})]:
+
+        def gamma(n: int, k: int = k) -> int:
+            return k
+
+        good = split_good(view, rows, gamma, constraints=True)
+        assert {order[i] for i in np.flatnonzero(good)} == expected
+    good = split_good(view, rows, lambda n: 99, constraints=True)
+    assert not good[order.index(running.number)]
