@@ -48,8 +48,9 @@ def last_asked(proc: Proc) -> int:
 def expect_outcome(point: str, number: int, trials: list[FrozenTrial], *, duckdb: bool = False) -> None:
     """What the trial a worker died in must look like once the crash was noticed.
 
-    DuckDB keeps a running trial in memory until it reports or finishes, so a trial that died before
-    its first write is simply not in the file (its number is given to the next trial): nothing to fail.
+    DuckDB keeps a running trial in memory until it reports (its params go with the report) or
+    finishes, so a trial that died before its first write is simply not in the file (its number is
+    given to the next trial): nothing to fail.
     """
     by_number = {t.number: t for t in trials}
     if duckdb and number not in by_number and point != "tell-after":
@@ -67,7 +68,7 @@ def expect_outcome(point: str, number: int, trials: list[FrozenTrial], *, duckdb
         assert len(copies) == wanted, f"trial {trial.number} re-queued {len(copies)} times"
         if point == "ask":
             assert dict(trial.params) == {}
-        elif point in ("objective", "tell-before") and not duckdb:  # DuckDB: see the xfail test below
+        elif point in ("objective", "tell-before"):  # after its reports: DuckDB wrote the params with them
             assert set(trial.params) == {"x", "k", "kind"}
 
 
@@ -214,13 +215,6 @@ def test_duckdb_process_killed_mid_write_and_at_chosen_points(tmp_path: Path) ->
     duckdb_kill_points(tmp_path, [("commit", 7), ("tell-after", 3)])  # --run-slow: every point, several K
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="DuckDBStore.set_trial_intermediate_value (ragtune/storage/sql/duckdb_store.py) writes a running "
-    "trial's row and reports but keeps its params in memory until finish_trial, so after a crash the "
-    "trial is FAIL with reports and no params, and its re-queued copy has fixed_params={} (a random "
-    "config is run instead of the dead one)",
-)
 def test_duckdb_trial_killed_after_reporting_keeps_its_params_for_the_requeue(tmp_path: Path) -> None:
     url = f"duckdb:///{tmp_path / 'params.duckdb'}"
     proc = Proc(url, "study", "--die-at", "objective", "--die-after", "1")

@@ -3,7 +3,8 @@
 DuckDB lets one process open a file for writing, so no other writer can change it behind this
 process's back: trials are kept in memory (reads never touch the file) and every change that must
 survive a crash is written through. A finished trial is written in one transaction; reported steps
-are written when reported; a running trial's params and attrs stay in memory until it finishes.
+are written when reported, with the trial's params and attrs so far; between reports, and before the
+first, a running trial's params and attrs stay in memory.
 Rows of earlier trials still running are written first, so numbers in the file never have gaps.
 """
 
@@ -249,8 +250,16 @@ class DuckDBStore(SQLStudies):
                         self._db.delete_where_trial(S.trial_question_scores, trial_id, step=step)
                 self._db.insert(S.trial_intermediate_values, inter)
                 self._db.insert(S.trial_question_scores, per_question)
+                # The params (and attrs) go with the first report, so a crash after it leaves a FAIL
+                # trial whose re-queued copy replays the same config.
+                if trial_id in self._details_written:
+                    for table in _DETAIL_TABLES:
+                        self._db.delete_where_trial(table, trial_id)
+                for table, table_rows in writes.child_rows(rec, with_reports=False):
+                    self._db.insert(table, table_rows)
             self._rows_written(st, written)
             self._row_state[trial_id] = STATE_NAMES[rec.state]
+            self._details_written.add(trial_id)
             rec.intermediate_values[step] = tuple(values)
             if scores is not None:
                 rec.intermediate_scores[step] = scores
