@@ -190,11 +190,16 @@ class ParetoPruner(Pruner):
         for k in order[candidates[order]]:
             other = view.trials[int(rows_of[k])]
             other_rows = _score_matrix(other.intermediate_scores.get(int(curves.steps[idx[k]])), m)
+            ub = losses[k] + other_hw[k] - optimistic
             if own_rows is not None and other_rows is not None and own_rows.shape == other_rows.shape:
-                diff = (other_rows - own_rows) * signs
-                ub = paired_upper_bound(diff, losses[k] - own_loss, alpha=paired_alpha)
-            else:
-                ub = losses[k] + other_hw[k] - optimistic
+                # Paired test on every objective whose per-question scores both trials have; an
+                # aggregate with no per-question value (NaN column, e.g. a p95 latency) keeps the
+                # unpaired bound above.
+                cols = np.all(np.isfinite(own_rows), axis=0) & np.all(np.isfinite(other_rows), axis=0)
+                if cols.any():
+                    diff = (other_rows[:, cols] - own_rows[:, cols]) * signs[cols]
+                    center = (losses[k] - own_loss)[cols]
+                    ub[cols] = paired_upper_bound(diff, center, alpha=paired_alpha)
             if np.all(ub <= 0.0) and np.any(ub < 0.0):
                 return True
         return False
@@ -221,10 +226,11 @@ def _calibrated(curves: Curves, rung: int, number: int, alpha: float) -> FloatAr
 
 
 def _score_matrix(rows: tuple[tuple[float, ...], ...] | None, m: int) -> FloatArray | None:
-    """Per-question scores as an ``(n, m)`` array, or None when unusable for a paired test."""
+    """Per-question scores as an ``(n, m)`` array (NaN where an objective has no per-question
+    value), or None when unusable for a paired test."""
     if not rows or len(rows) < 2:
         return None
     arr = np.asarray(rows, dtype=float)
-    if arr.ndim != 2 or arr.shape[1] not in (1, m) or not np.all(np.isfinite(arr)):
+    if arr.ndim != 2 or arr.shape[1] != m:
         return None
-    return arr if arr.shape[1] == m else None
+    return arr

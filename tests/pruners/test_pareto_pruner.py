@@ -108,6 +108,24 @@ def test_paired_test_uses_question_alignment(history: HistoryFactory) -> None:
         assert h.decide({20: [0.4, 120.0]}, scores={20: _rows(a * 2, 120.0)}) == [expected]
 
 
+def test_paired_test_kept_for_objectives_with_scores_when_another_has_none(history: HistoryFactory) -> None:
+    """A p95 latency has no per-question value (NaN column): quality is still tested paired and
+    latency falls back to its unpaired, history-calibrated bound (exact here: 0)."""
+    a = [1.0] * 4 + [0.0] * 6
+    same = [1.0] * 6 + [0.0] * 4
+    opposite = [0.0] * 4 + [1.0] * 6
+    nan = float("nan")
+    for b, expected in ((same, True), (opposite, False)):
+        h = history(ParetoPruner(n_startup_trials=0, min_trials_at_rung=1), MAX_MIN)
+        for _ in range(2):  # calibration: finished trials whose step-20 value was their final one
+            h.add({20: [0.0, 999.0], 90: [0.0, 999.0]})
+        h.add({20: [0.6, 100.0]}, scores={20: [[q, nan] for q in b * 2]})
+        # Quality as in test_paired_test_uses_question_alignment (ub -0.041 aligned, +0.19
+        # opposite); latency ub = 100 - 120 = -20. Unpaired bounds could not prune on quality:
+        # B's 0.6 - t_{0.975,19} * 0.503 / sqrt(20) = 0.365 is below A's 0.4 + 0.235 = 0.635.
+        assert h.decide({20: [0.4, 120.0]}, scores={20: [[q, nan] for q in a * 2]}) == [expected]
+
+
 def test_one_score_means_no_knowledge(history: HistoryFactory) -> None:
     h = _history(history)
     assert h.decide({10: [0.5, 120.0]}, scores={10: [[0.5, 120.0]]}) == [False]
