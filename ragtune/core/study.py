@@ -17,6 +17,7 @@ from ragtune.core.trial import Trial, as_value_tuple
 from ragtune.core.trial_state import TrialState
 from ragtune.core.trials_view import TrialsView, TrialsViewBuilder
 from ragtune.exceptions import (
+    ConfigError,
     DuplicatedStudyError,
     NoCompletedTrials,
     ObjectiveValueError,
@@ -287,6 +288,11 @@ def create_study(
 ) -> Study:
     """Create a study (or load it with ``load_if_exists=True`` when directions match)."""
     dirs = parse_directions(direction, directions)
+    if study_name is not None and (not isinstance(study_name, str) or not study_name.strip()):
+        raise ConfigError(
+            f"study_name must be a non-empty string, but got {study_name!r}; "
+            "pass a name, or leave study_name out to get a generated one"
+        )
     backend = _resolve_storage(storage)
     name = study_name or f"study-{dt.datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
     try:

@@ -216,6 +216,10 @@ CASES: list[Case] = [
     Case("API-20", API, 'rt.FixedTrial({"x": 5.0}) for suggest_float("x", 0, 1)',
          lambda c: rt.FixedTrial({"x": 5.0}).suggest_float("x", 0, 1), "ValidationError",
          f"FixedTrial value x=5.0 is outside {FLOAT_X}; fix the value"),
+    Case("API-21", API, 'rt.create_study(study_name="  ") (blank name)',
+         lambda c: rt.create_study(storage=c.url, study_name="  "), "ConfigError",
+         "study_name must be a non-empty string, but got '  '; pass a name, or leave study_name out "
+         "to get a generated one"),
     # -- search space ----------------------------------------------------------------------------
     Case("SPACE-01", SPACE, 'trial.suggest_float("lr", 2, 1)',
          in_trial(lambda t: t.suggest_float("lr", 2, 1)), "DistributionError",
