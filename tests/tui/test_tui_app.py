@@ -175,6 +175,7 @@ async def test_choose_confirm_writes_json_and_records_choice(storage: Storage, t
         assert isinstance(app.screen, SnippetScreen)
         assert f"rt.load_config({str(target)!r})" in app.screen.code
         assert "rt.FixedTrial(params)" in app.screen.code
+        assert "rag.build_index(dataset.corpus)" in app.screen.code and "rag.query(index," in app.screen.code
         await pilot.press("escape")
 
 

@@ -17,10 +17,13 @@ def snippet_code(path: Path) -> str:
     """The code that loads the config at ``path`` and builds the chosen pipeline."""
     return (
         "import ragtune as rt\n"
-        "from pipeline import pipeline  # the pipeline function of your pipeline.py\n"
+        "from pipeline import dataset, pipeline  # from your pipeline.py\n"
         "\n"
         f"params = rt.load_config({str(path)!r})\n"
         "rag = pipeline(rt.FixedTrial(params))  # the chosen configuration\n"
+        "index = rag.build_index(dataset.corpus)  # or your own documents\n"
+        'result = rag.query(index, "your question")\n'
+        "print(result.answer, result.doc_ranking[:3])\n"
     )
 
 
