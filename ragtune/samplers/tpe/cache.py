@@ -28,7 +28,8 @@ class Group:
     observations (COMPLETE or PRUNED, every parameter present and inside its range), and the
     truncation masses of their kernels. Masses depend on the bandwidths too; the bad set's are
     snapped to a grid (:func:`~ragtune.samplers.tpe.fit.quantize`), so a column is recomputed only
-    when its bandwidth moves to another grid point.
+    when its bandwidth moves to another grid point. For univariate TPE's neighbour bandwidths the
+    usable rows are also kept sorted by each numeric column, merged with the new rows each call.
     """
 
     def __init__(self, names: Sequence[str], dists: Sequence[AnyDistribution]) -> None:
@@ -43,6 +44,7 @@ class Group:
         self.n_mass = 0
         self.mass = np.empty((64, len(self.space.num)))
         self.fronts = FrontMemo()
+        self.by_value = np.zeros((len(self.space.num), 0), dtype=np.int64)
 
     def _internal(self, view: TrialsView, rows: slice | np.ndarray) -> np.ndarray:
         cols = []
@@ -86,6 +88,33 @@ class Group:
         out = np.empty((rows.size, self.space.d))
         out[done] = self.unit[rows[done]]
         out[~done] = self.space.to_unit(self._internal(view, rows[~done]))
+        return out
+
+    def column_order(self, rows: np.ndarray) -> np.ndarray | None:
+        """``argsort`` of each numeric column of the unit coordinates at ``rows``: (d_numeric, len(rows)).
+
+        ``rows`` must be ascending usable finished rows (None is returned otherwise). The kept
+        order of all usable rows is merged with the rows added since the last call (a stable sort
+        of nearly sorted columns runs in linear time), then restricted to ``rows``.
+        """
+        num = self.space.num
+        if not num:
+            return None
+        known = self.by_value.shape[1]
+        if known < self.usable.size:
+            fresh = np.broadcast_to(self.usable[known:], (len(num), self.usable.size - known))
+            merged = np.concatenate([self.by_value, fresh], axis=1)
+            values = self.unit[merged, np.array(num)[:, None]]
+            self.by_value = np.take_along_axis(merged, np.argsort(values, axis=1, kind="stable"), axis=1)
+        if rows.size == 0 or rows[-1] >= self.n:
+            return None
+        position = np.full(self.n, -1, dtype=np.int64)
+        position[rows] = np.arange(rows.size)
+        mapped = position[self.by_value]
+        keep = mapped >= 0
+        if int(keep[0].sum()) != rows.size:  # some rows are not usable
+            return None
+        out: np.ndarray = mapped[keep].reshape(len(num), rows.size)
         return out
 
     def log_mass(self, sigma: np.ndarray, rows: np.ndarray, unit: np.ndarray, n_finished: int) -> np.ndarray:

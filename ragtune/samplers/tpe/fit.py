@@ -50,44 +50,43 @@ def scott_bandwidth(values: np.ndarray, n_dims: int, *, robust: bool = True) -> 
     return out
 
 
-def neighbour_bandwidth(values: np.ndarray, *, consider_endpoints: bool) -> np.ndarray:
+def neighbour_bandwidth(
+    values: np.ndarray, *, consider_endpoints: bool, order: np.ndarray | None = None
+) -> np.ndarray:
     """Per-observation bandwidths of univariate TPE: the larger gap to a neighbour (Bergstra et al. 2011).
 
     ``values`` is (n, k): each column is handled on its own. Neighbours are taken in the sorted
     column together with the prior's centre 0.5; the domain ends count as neighbours only with
-    ``consider_endpoints``.
+    ``consider_endpoints``. ``order`` (k, n), if given, sorts each column (``argsort`` of
+    ``values.T`` along its rows), for callers that keep it between calls.
     """
     n, k = values.shape
     if n == 0:
         return np.zeros((0, k))
     cols = np.ascontiguousarray(values.T)  # sort along contiguous rows
-    order = np.argsort(cols, axis=1)
-    ranked = np.take_along_axis(cols, order, axis=1)
+    if order is None:
+        order = np.argsort(cols, axis=1)
+    flat = order + (np.arange(k) * n)[:, None]
+    ranked = cols.ravel()[flat]
+    framed = np.empty((k, n + 2))
+    framed[:, 0], framed[:, n + 1] = 0.0, 1.0
+    framed[:, 1 : n + 1] = ranked
+    gaps = np.diff(framed, axis=1)
+    left, right = gaps[:, :n], gaps[:, 1:].copy()
+    # The prior's centre 0.5 sits between ranks prior_at - 1 and prior_at of each column.
     prior_at = (ranked < 0.5).sum(axis=1)
-    # Each sorted row with 0.5 inserted at its place, framed by the domain ends 0 and 1.
-    slot = np.arange(n + 1)[None, :]
-    with_prior = np.empty((k, n + 3))
-    with_prior[:, 0], with_prior[:, n + 2] = 0.0, 1.0
-    shifted = np.empty((k, n + 1))
-    shifted[:, 1:] = ranked
-    shifted[:, 0] = 0.5
-    stay = np.empty((k, n + 1))
-    stay[:, :n] = ranked
-    stay[:, n] = 0.5
-    with_prior[:, 1 : n + 2] = np.where(slot < prior_at[:, None], stay, shifted)
-    with_prior[:, 1 : n + 2][slot == prior_at[:, None]] = 0.5
-    gaps = np.diff(with_prior, axis=1)
-    left, right = gaps[:, :-1], gaps[:, 1:].copy()
+    rows = np.arange(k)
+    below, above = prior_at > 0, prior_at < n
+    rb, ra = prior_at[below] - 1, prior_at[above]
+    right[rows[below], rb] = 0.5 - ranked[rows[below], rb]
+    left[rows[above], ra] = ranked[rows[above], ra] - 0.5
     if not consider_endpoints:
-        left = left.copy()
-        left[:, 0] = right[:, 0]
-        right[:, -1] = left[:, -1]
-    widths = np.maximum(left, right)
-    # Skip the prior's own slot: rank r of a column sits at r, or r + 1 past the prior.
-    ranks = np.arange(n)[None, :]
-    at_rank = np.take_along_axis(widths, ranks + (ranks >= prior_at[:, None]), axis=1)
+        # The first and last points of a column (the prior counts) take their inner gap twice.
+        left[below, 0] = right[below, 0]
+        right[above, n - 1] = left[above, n - 1]
+    widths = np.maximum(left, right, out=left)
     out = np.empty((k, n))
-    np.put_along_axis(out, order, at_rank, axis=1)
+    out.ravel()[flat] = widths
     return out.T
 
 
@@ -186,6 +185,7 @@ def fit_estimator(
     log_cond: np.ndarray | None = None,
     log_weights: np.ndarray | None = None,
     cached_mass: Callable[[np.ndarray], np.ndarray] | None = None,
+    order: np.ndarray | None = None,
 ) -> ParzenEstimator:
     """Fit l(x) or g(x) to ``obs`` (n, d) unit coordinates, one component per observation.
 
@@ -194,7 +194,8 @@ def fit_estimator(
     (default: the magic clip of ``n``) and half a grid cell, above by 1 (the domain).
     ``log_weights`` scale the observations; ``log_cond`` (n + 1,) adds log weights that condition the mixture on
     values fixed earlier; ``cached_mass`` maps (snapped) shared bandwidths to the observations'
-    truncation log masses.
+    truncation log masses; ``order`` optionally sorts the numeric columns (see
+    :func:`neighbour_bandwidth`).
     """
     n = obs.shape[0]
     floor = np.maximum(space.grid_floor, magic_clip(n) if clip is None else clip)
@@ -202,7 +203,8 @@ def fit_estimator(
     log_mass = None
     num = obs if space.all_cont else obs[:, space.num]
     if neighbour and n and space.num:
-        sigma = np.clip(neighbour_bandwidth(num, consider_endpoints=cfg.consider_endpoints), floor, 1.0)
+        widths = neighbour_bandwidth(num, consider_endpoints=cfg.consider_endpoints, order=order)
+        sigma = np.clip(widths, floor, 1.0)
     elif space.num:
         sigma = np.clip(scott_bandwidth(num, n_model_dims, robust=robust), floor, 1.0)
         if cached_mass is not None:

@@ -318,6 +318,7 @@ class TPESampler(Sampler):
             log_cond=lc_bad,
             log_weights=age_weights(x_bad.shape[0]) if self._decay else None,
             cached_mass=cached_mass,
+            order=group.column_order(bad_rows) if uni and liars is None else None,
         )
         if uni:
             return self._choose_univariate(view, names, space, below, above, cond, dedup, drawn)
