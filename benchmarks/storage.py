@@ -1,9 +1,12 @@
-"""Storage speed and multi-worker correctness, ragtune next to Optuna 5.0 (pip install '.[bench]').
+"""Storage speed and multi-worker correctness, ragtune next to Optuna 5.x (pip install '.[bench]').
 
 1. One process, 1,000 trials of a trivial 10-parameter objective (RandomSampler): ms/trial of
    ragtune on a DuckDB file vs Optuna on an SQLite file, in the same folder, alternating runs.
-2. Loading a 10,000-trial DuckDB study into a DataFrame in a fresh process (open + load_study +
-   trials_dataframe).
+2. A study into a pandas DataFrame, cold (a fresh process: open the storage, load_study,
+   trials_dataframe; importing the libraries, pandas and the database driver, timed apart) and
+   warm (trials_dataframe again):
+   a. the 1,000-trial studies of part 1, ragtune DuckDB next to Optuna SQLite;
+   b. a 10,000-trial study on DuckDB and (with --postgres) on PostgreSQL.
 3. PostgreSQL (with --postgres URL): W worker processes share one study of N trials in all;
    trials/s for ragtune and for Optuna's RDB storage on the same server, and for ragtune the counts
    of errors, duplicate numbers, gaps and lost trials.
@@ -70,7 +73,7 @@ def ragtune_file(folder: Path, n_trials: int, query: str = "") -> tuple[float, f
 
     path = folder / f"rt-{uuid.uuid4().hex[:8]}.duckdb"
     storage = rt.storage.SQLStorage(f"duckdb:///{path}{query}")
-    study = rt.create_study(storage=storage, sampler=RandomSampler(seed=0))
+    study = rt.create_study(storage=storage, study_name="big", sampler=RandomSampler(seed=0))
     start, cpu = time.perf_counter(), time.process_time()
     study.optimize(_ragtune_objective, n_trials=n_trials)
     took = ((time.perf_counter() - start) / n_trials * 1e3, (time.process_time() - cpu) / n_trials * 1e3)
@@ -83,7 +86,9 @@ def optuna_file(folder: Path, n_trials: int) -> tuple[float, float]:
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     path = folder / f"optuna-{uuid.uuid4().hex[:8]}.sqlite"
-    study = optuna.create_study(storage=f"sqlite:///{path}", sampler=optuna.samplers.RandomSampler(seed=0))
+    study = optuna.create_study(
+        storage=f"sqlite:///{path}", study_name="big", sampler=optuna.samplers.RandomSampler(seed=0)
+    )
 
     def objective(trial: Any) -> float:
         return float(sum(trial.suggest_float(f"x{i}", -5.0, 5.0) for i in range(N_PARAMS)))
@@ -93,46 +98,92 @@ def optuna_file(folder: Path, n_trials: int) -> tuple[float, float]:
     return (time.perf_counter() - start) / n_trials * 1e3, (time.process_time() - cpu) / n_trials * 1e3
 
 
-# -- 2. a big study into a DataFrame -----------------------------------------------------------
-def build_big_study(path: Path, n_trials: int) -> None:
+# -- 2. a study into a DataFrame ------------------------------------------------------------------
+def build_big_study(url: str, n_trials: int) -> None:
+    """A study named "big" of ``n_trials`` trials at ``url``, unless it is there already."""
     import ragtune as rt
     from ragtune.samplers import RandomSampler
 
-    storage = rt.storage.SQLStorage(f"duckdb:///{path}?fsync_mode=none")  # building is not measured
-    study = rt.create_study(storage=storage, study_name="big", sampler=RandomSampler(seed=0))
-    study.optimize(_ragtune_objective, n_trials=n_trials)
-    storage.close()
+    storage = rt.storage.SQLStorage(url)
+    try:
+        if {s.study_name: s.n_trials for s in storage.get_all_studies()}.get("big") == n_trials:
+            return
+        if any(s.study_name == "big" for s in storage.get_all_studies()):
+            rt.delete_study(study_name="big", storage=storage)
+        study = rt.create_study(storage=storage, study_name="big", sampler=RandomSampler(seed=0))
+        study.optimize(_ragtune_objective, n_trials=n_trials)
+    finally:
+        storage.close()
 
 
 _LOAD = """
 import sys, time
+lib, url = sys.argv[1], sys.argv[2]
 t0 = time.perf_counter()
-import ragtune as rt
-t1 = time.perf_counter()
-storage = rt.storage.SQLStorage(f"duckdb:///{sys.argv[1]}")
-study = rt.load_study(study_name="big", storage=storage)
+import pandas
+import sqlalchemy
+if lib == "ragtune":
+    import ragtune as rt
+    import ragtune.storage.sql
+    if url.startswith("duckdb"):
+        import duckdb, duckdb_engine  # imported when the first file opens: an import, not the open
+    else:
+        import psycopg
+    def open_study():
+        return rt.load_study(study_name="big", storage=rt.storage.SQLStorage(url))
+else:
+    import optuna
+    import optuna.storages
+    import sqlite3
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    def open_study():
+        return optuna.load_study(study_name="big", storage=url)
+t1, c1 = time.perf_counter(), time.process_time()
+study = open_study()
 t2 = time.perf_counter()
-c2 = time.process_time()
 df = study.trials_dataframe()
-t3 = time.perf_counter()
-c3 = time.process_time()
+t3, c3 = time.perf_counter(), time.process_time()
 df = study.trials_dataframe()
 t4 = time.perf_counter()
-print(t1 - t0, t2 - t1, t3 - t2, t4 - t3, c3 - c2, len(df))
+print(t1 - t0, t2 - t1, t3 - t2, t3 - t1, c3 - c1, t4 - t3, len(df))
 """
+_LOAD_KEYS = (
+    "import",
+    "open + load_study",
+    "first trials_dataframe",
+    "cold total",
+    "cold CPU",
+    "warm",
+    "rows",
+)
 
 
-def load_big_study(path: Path) -> dict[str, float]:
-    out = subprocess.run([sys.executable, "-c", _LOAD, str(path)], capture_output=True, text=True, check=True)
-    imp, open_, first, again, first_cpu, rows = out.stdout.split()
+def load_dataframe(lib: str, url: str) -> dict[str, float]:
+    """Seconds for each step of loading study "big" at ``url`` in a fresh process."""
+    out = subprocess.run([sys.executable, "-c", _LOAD, lib, url], capture_output=True, text=True, check=True)
+    return dict(zip(_LOAD_KEYS, map(float, out.stdout.split()), strict=True))
+
+
+def dataframe_rows(cases: dict[str, tuple[str, str]], repeats: int) -> dict[str, dict[str, float]]:
+    """Median over ``repeats`` fresh processes per case, the cases alternating."""
+    import statistics
+
+    got: dict[str, list[dict[str, float]]] = {name: [] for name in cases}
+    for _ in range(repeats):
+        for name, (lib, url) in cases.items():
+            got[name].append(load_dataframe(lib, url))
     return {
-        "import ragtune": float(imp),
-        "open + load_study": float(open_),
-        "trials_dataframe (reads the file)": float(first),
-        "its CPU time": float(first_cpu),
-        "trials_dataframe again (cached)": float(again),
-        "rows": float(rows),
+        name: {k: statistics.median(r[k] for r in runs) for k in _LOAD_KEYS} for name, runs in got.items()
     }
+
+
+def print_dataframe_rows(rows: dict[str, dict[str, float]]) -> None:
+    for name, r in rows.items():
+        print(
+            f"   {name}: import {r['import']:.3f}, open + load_study {r['open + load_study']:.3f}, "
+            f"trials_dataframe {r['first trials_dataframe']:.3f} -> cold {r['cold total']:.3f} "
+            f"(CPU {r['cold CPU']:.3f}), warm {r['warm']:.3f}, rows {int(r['rows'])}"
+        )
 
 
 # -- 3. PostgreSQL with many workers -----------------------------------------------------------
@@ -140,6 +191,15 @@ def _schema_url(url: str, schema: str) -> str:
     """``url`` with connections inside ``schema`` (both libraries name their tables "trials"...)."""
     sep = "&" if "?" in url else "?"
     return f"{url}{sep}options=-csearch_path%3D{schema}"
+
+
+def _create_schema(url: str, schema: str) -> None:
+    import sqlalchemy as sa
+
+    admin = sa.create_engine(url)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {schema}"))
+    admin.dispose()
 
 
 def _pg_run(lib: str, url: str, workers: int, n_trials: int) -> dict[str, Any]:
@@ -233,6 +293,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=16)
     parser.add_argument("--pg-trials", type=int, default=2000)
     parser.add_argument("--skip", default="", help="comma-separated: file,dataframe,postgres")
+    parser.add_argument("--folder", type=Path, help="reuse this folder's files (part 1's, big.duckdb)")
     parser.add_argument("--worker", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -245,7 +306,7 @@ def main() -> None:
         end="",
     )
     print(f"python {platform.python_version()}, load average {os.getloadavg()[0]:.1f}")
-    folder = Path(tempfile.mkdtemp(prefix="ragtune-bench-", dir=os.environ.get("BENCH_DIR")))
+    folder = args.folder or Path(tempfile.mkdtemp(prefix="ragtune-bench-", dir=os.environ.get("BENCH_DIR")))
     if "file" not in skip:
         runs: dict[str, list[tuple[float, float]]] = {
             "ragtune": [],
@@ -270,14 +331,35 @@ def main() -> None:
                     f"   {name} vs Optuna SQLite, {what} (best of {args.repeats}): {a:.2f} vs {b:.1f} ms -> {b / a:.1f}x"
                 )
     if "dataframe" not in skip:
-        path = folder / "big.duckdb"
-        build_big_study(path, args.dataframe_trials)
-        loads = [load_big_study(path) for _ in range(args.repeats)]
-        best = {k: min(r[k] for r in loads) for k in loads[0]}
-        print(
-            f"\n2. fresh process, {args.dataframe_trials}-trial DuckDB study (best of {args.repeats}, seconds):"
-        )
-        print("   " + ", ".join(f"{k} {v:.3f}" for k, v in best.items() if k != "rows"))
+        ours = sorted(folder.glob("rt-*.duckdb"))
+        theirs_files = sorted(folder.glob("optuna-*.sqlite"))
+        if ours and theirs_files:
+            print(
+                f"\n2a. {args.trials}-trial studies of part 1 into a DataFrame (median of {args.repeats}, s)"
+            )
+            rows = dataframe_rows(
+                {
+                    "ragtune DuckDB": ("ragtune", f"duckdb:///{ours[0]}"),
+                    "Optuna SQLite": ("optuna", f"sqlite:///{theirs_files[0]}"),
+                },
+                args.repeats,
+            )
+            print_dataframe_rows(rows)
+            a, b = rows["ragtune DuckDB"], rows["Optuna SQLite"]
+            print(
+                f"   ratios (Optuna / ragtune): cold {b['cold total'] / a['cold total']:.1f}x, "
+                f"warm {b['warm'] / a['warm']:.1f}x"
+            )
+        n = args.dataframe_trials
+        cases = {"ragtune DuckDB": ("ragtune", f"duckdb:///{folder / 'big.duckdb'}")}
+        build_big_study(f"duckdb:///{folder / 'big.duckdb'}?fsync_mode=none", n)  # not measured
+        if args.postgres:
+            pg_url = _schema_url(args.postgres, "bench_dataframe")
+            _create_schema(args.postgres, "bench_dataframe")
+            build_big_study(pg_url, n)  # kept in schema bench_dataframe for the next run
+            cases["ragtune PostgreSQL"] = ("ragtune", pg_url)
+        print(f"\n2b. {n}-trial study into a DataFrame (median of {args.repeats}, s)")
+        print_dataframe_rows(dataframe_rows(cases, args.repeats))
     if "postgres" not in skip and args.postgres:
         print(f"\n3. PostgreSQL, {args.workers} worker processes, {args.pg_trials} trials in all")
         for lib in ("ragtune", "optuna"):

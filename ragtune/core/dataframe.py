@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ragtune.core.directions import StudyDirection
@@ -11,30 +12,39 @@ from ragtune.core.frozen_trial import FrozenTrial
 if TYPE_CHECKING:
     import pandas as pd
 
+_MISSING = float("nan")  # what pandas puts in a cell a trial has no key for
+
+
+def _keyed_columns(prefix: str, mappings: list[Mapping[str, Any]]) -> dict[str, list[Any]]:
+    """One column per key, in order of first appearance; NaN where a trial lacks the key."""
+    keys = dict.fromkeys(itertools.chain.from_iterable(mappings))
+    return {f"{prefix}{k}": [m.get(k, _MISSING) for m in mappings] for k in keys}
+
 
 def trials_to_dataframe(trials: Sequence[FrozenTrial], directions: Sequence[StudyDirection]) -> pd.DataFrame:
     """Columns: number, state, value or values_0.., datetimes, duration, params_*, user_attrs_*,
-    constraints, fail_reason; one row per trial, ordered by number."""
+    constraints, fail_reason; one row per trial, ordered by number.
+
+    Built column by column: a list per column costs far less than a dict per row for pandas.
+    """
     import pandas as pd
 
+    if not trials:
+        return pd.DataFrame([])
     m = len(directions)
-    rows: list[dict[str, Any]] = []
-    for t in trials:
-        row: dict[str, Any] = {"number": t.number, "state": t.state.name}
-        vals = t.values if t.values is not None else (None,) * m
-        if m == 1:
-            row["value"] = vals[0]
-        else:
-            for i, v in enumerate(vals):
-                row[f"values_{i}"] = v
-        row["datetime_start"] = t.datetime_start
-        row["datetime_complete"] = t.datetime_complete
-        row["duration"] = t.duration
-        for k, v in t.params.items():
-            row[f"params_{k}"] = v
-        for k, v in t.user_attrs.items():
-            row[f"user_attrs_{k}"] = v
-        row["constraints"] = t.constraints
-        row["fail_reason"] = t.fail_reason
-        rows.append(row)
-    return pd.DataFrame(rows)
+    cols: dict[str, list[Any]] = {
+        "number": [t.number for t in trials],
+        "state": [t.state.name for t in trials],
+    }
+    values = [t.values for t in trials]
+    for i in range(m):
+        name = "value" if m == 1 else f"values_{i}"
+        cols[name] = [v[i] if v is not None and i < len(v) else None for v in values]
+    cols["datetime_start"] = [t.datetime_start for t in trials]
+    cols["datetime_complete"] = [t.datetime_complete for t in trials]
+    cols["duration"] = [t.duration for t in trials]
+    cols.update(_keyed_columns("params_", [t.params for t in trials]))
+    cols.update(_keyed_columns("user_attrs_", [t.user_attrs for t in trials]))
+    cols["constraints"] = [t.constraints for t in trials]
+    cols["fail_reason"] = [t.fail_reason for t in trials]
+    return pd.DataFrame(cols)

@@ -191,6 +191,8 @@ REVIEWED = {
     ("ragtune/storage/sql/duckdb_sql.py", "_insert_sql"): "quoted table/column names and ? placeholders",
     ("ragtune/storage/sql/duckdb_sql.py", "delete_where_trial"): "quoted table name, ? placeholders",
     ("ragtune/storage/sql/duckdb_sql.py", "update_trial"): "quoted column names, ? placeholders",
+    ("ragtune/storage/sql/duckdb_loading.py", "_vectors"): "schema table/column names (module constants), $sid bound",
+    ("ragtune/storage/sql/duckdb_loading.py", "_attrs"): "a schema table name (module constant), $sid bound",
     ("ragtune/cli/export.py", "_write"): "the output path, quotes doubled (DuckDB's COPY takes no parameter)",
 }
 

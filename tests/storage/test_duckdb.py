@@ -65,3 +65,62 @@ def test_driver_settings_pass_through_the_url(tmp_path: Path) -> None:
     study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)
     assert len(study.trials) == 2
     storage.close()
+
+
+def test_a_reopened_file_gives_back_every_detail_of_every_trial(tmp_path: Path) -> None:
+    from ragtune.core.frozen_trial import FrozenTrial
+    from ragtune.testing.storage_contract import CHOICES, FLOAT, FLOAT_LOG, FLOAT_STEP, INT, MAX, MIN
+
+    url = f"duckdb:///{tmp_path}/all.duckdb"
+    s = SQLStorage(url)
+    sid = s.create_new_study((MAX, MIN), "all")
+    other = s.create_new_study((MIN,), "other")
+    s.finish_trial(s.create_new_trial(other).trial_id, TrialState.COMPLETE, (9.0,))
+    for i in range(6):
+        t = s.create_new_trial(sid)
+        s.set_trial_param(t.trial_id, "f", 0.125 * i, FLOAT)
+        s.set_trial_param(t.trial_id, "lr", 1e-3, FLOAT_LOG)
+        s.set_trial_param(t.trial_id, "q", 0.25, FLOAT_STEP)
+        s.set_trial_param(t.trial_id, "k", 128.0, INT)
+        s.set_trial_param(t.trial_id, f"c{i % 2}", float(i % len(CHOICES.choices)), CHOICES)
+        for step in (10, 3) if i % 3 else ():
+            s.set_trial_intermediate_value(
+                t.trial_id, step, (0.1 * step, -1.0), ((0.5, 1.0), (0.25, 2.0), (1.0, 0.0))
+            )
+        if i != 4:
+            s.set_trial_user_attr(t.trial_id, "metrics", {"ndcg": [0.5, i], "nan": float("nan")})
+            s.set_trial_system_attr(t.trial_id, "note", "é\"'\n")
+            s.set_trial_constraints(t.trial_id, (-1.0, 0.5 * i))
+        if i == 5:
+            s.finish_trial(t.trial_id, TrialState.FAIL, None, "it broke")
+        else:
+            s.finish_trial(t.trial_id, TrialState.COMPLETE if i % 2 else TrialState.PRUNED, (0.5 * i, 2.0))
+    s.create_new_trial(
+        sid, FrozenTrial(number=-1, state=TrialState.WAITING, params={"k": 64}, distributions={"k": INT})
+    )
+    before = s.get_all_trials(sid)
+    s.close()
+
+    again = SQLStorage(url)
+    after = again.get_all_trials(again.get_study_id_from_name("all"))
+    assert len(after) == len(before) == 7
+    for a, b in zip(after, before, strict=True):
+        assert (a.trial_id, a.number, a.state, a.values, a.fail_reason) == (
+            b.trial_id,
+            b.number,
+            b.state,
+            b.values,
+            b.fail_reason,
+        )
+        assert dict(a.params) == dict(b.params) and list(a.params) == list(b.params)
+        assert all(type(a.params[k]) is type(b.params[k]) for k in b.params)
+        assert dict(a.distributions) == dict(b.distributions)
+        assert dict(a.intermediate_values) == dict(b.intermediate_values)
+        assert list(a.intermediate_values) == sorted(b.intermediate_values)
+        assert dict(a.intermediate_scores) == dict(b.intermediate_scores)
+        assert a.constraints == b.constraints
+        assert dict(a.system_attrs) == dict(b.system_attrs)
+        assert repr(dict(a.user_attrs)) == repr(dict(b.user_attrs))  # nan compares unequal, reprs do not
+        assert (a.datetime_start, a.datetime_complete) == (b.datetime_start, b.datetime_complete)
+    assert after[1].intermediate_scores[3] == ((0.5, 1.0), (0.25, 2.0), (1.0, 0.0))
+    again.close()

@@ -70,14 +70,6 @@ class DuckDBFile:
         else:
             self.raw.execute(sql, [[row.get(c) for row in rows] for c in cols])
 
-    def fetch(self, stmt: sa.ClauseElement) -> list[Any]:
-        """All rows of a Core statement, straight from the driver (bulk reads skip SQLAlchemy's rows)."""
-        compiled = stmt.compile(dialect=self.engine.dialect)
-        order: list[str] = getattr(compiled, "positiontup", None) or []  # the dialect is positional
-        params = [compiled.params[name] for name in order]
-        rows: list[Any] = self.raw.execute(str(compiled), params).fetchall()
-        return rows
-
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         return self.raw.execute(sql, list(params))
 

@@ -29,9 +29,9 @@ from ragtune.storage.base import StudySummary, TrialsDelta
 from ragtune.storage.sql import schema as S
 from ragtune.storage.sql import studies, writes
 from ragtune.storage.sql.connect import Target
+from ragtune.storage.sql.duckdb_loading import load_study
 from ragtune.storage.sql.duckdb_sql import DuckDBFile
 from ragtune.storage.sql.liveness import requeue_template
-from ragtune.storage.sql.loading import load_records
 from ragtune.storage.sql.records import STATE_NAMES, TrialRecord, dumps, loads, no_gc
 from ragtune.storage.sql.study_ops import SQLStudies, locked
 
@@ -117,7 +117,7 @@ class DuckDBStore(SQLStudies):
     def _load(self, study_id: int) -> _StudyTrials:
         with self._db.engine.connect() as conn:
             studies.require_study(conn, study_id)
-            records = load_records(conn, S.trials.c.study_id == study_id, fetch=self._db.fetch)
+        records = load_study(self._db.raw, study_id)
         st = _StudyTrials()
         for tid, rec in records.items():
             st.trial_ids.append(tid)
@@ -326,7 +326,7 @@ class DuckDBStore(SQLStudies):
             return rec.freeze()
         cached = self._frozen.get(rec.trial_id)
         if cached is None:
-            cached = self._frozen[rec.trial_id] = rec.freeze()
+            cached = self._frozen[rec.trial_id] = rec.freeze(share=True)
         return cached
 
     def get_trial(self, trial_id: int) -> FrozenTrial:

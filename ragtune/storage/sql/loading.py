@@ -1,15 +1,15 @@
 """Bulk reads: many trials with all their details in a fixed number of queries, whatever their number.
 
 PostgreSQL reads (a few trials, often) send one UNION ALL query for all detail tables: one round
-trip. A DuckDB study loaded whole (many trials, once) reads each detail table on its own: narrower
-rows cost less to turn into Python objects than the union's padded ones.
+trip. A DuckDB study is loaded whole, once, by :mod:`ragtune.storage.sql.duckdb_loading`.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
@@ -31,7 +31,6 @@ _TRIAL_COLUMNS = (
     _T.c.finish_seq,
 )
 
-Fetch = Callable[[Any], Sequence[Any]]
 Records = dict[int, TrialRecord]
 
 
@@ -92,7 +91,7 @@ def _vector(cells: dict[int, float]) -> tuple[float, ...]:
     return tuple(cells[j] for j in sorted(cells))
 
 
-def _fill_params(records: Records, rows: Iterable[Any]) -> None:
+def fill_params(records: Records, rows: Iterable[Any]) -> None:
     for tid, name, value, text in rows:
         rec = records.get(tid)
         if rec is not None:
@@ -155,7 +154,7 @@ def _fill_constraints(records: Records, rows: Iterable[Any]) -> None:
 
 def _fill(records: Records, kind: str, rows: Iterable[Any]) -> None:
     if kind == "p":
-        _fill_params(records, rows)
+        fill_params(records, rows)
     elif kind == "v":
         _fill_values(records, rows)
     elif kind == "i":
@@ -182,28 +181,36 @@ def record_from_row(row: Any) -> TrialRecord:
     )
 
 
-def load_records(
-    conn: sa.Connection, where: sa.ColumnElement[bool], *, fetch: Fetch | None = None
-) -> Records:
-    """Trials matching ``where`` (on the trials table), ordered by number, with all details.
-
-    Without ``fetch``: two queries through ``conn`` (the details in one UNION ALL). With ``fetch``
-    (runs a statement, returns its rows): one query per detail table, for loading whole studies.
-    """
+def load_records(conn: sa.Connection, where: sa.ColumnElement[bool]) -> Records:
+    """Trials matching ``where`` (on the trials table), ordered by number, with all details, in two
+    queries (the details in one UNION ALL)."""
     ids = sa.select(_T.c.trial_id).where(where)
     with no_gc():
-        run: Fetch = fetch or (lambda stmt: conn.execute(stmt).all())
-        rows = run(sa.select(*_TRIAL_COLUMNS).where(where).order_by(_T.c.number))
+        rows = driver_rows(conn, sa.select(*_TRIAL_COLUMNS).where(where).order_by(_T.c.number))
         records = {r[0]: record_from_row(r) for r in rows}
-        if not records:
-            return records
-        if fetch is None:
-            _fill_union(records, conn.execute(_union_query(ids)).all())
-        else:
-            for kind, (table, names) in _DETAILS.items():
-                query = sa.select(*(table.c[n] for n in names)).where(table.c.trial_id.in_(ids))
-                _fill(records, kind, fetch(query))
+        if records:
+            _fill_union(records, driver_rows(conn, _union_query(ids)))
         return records
+
+
+def driver_rows(conn: sa.Connection, stmt: sa.ClauseElement) -> list[Any]:
+    """All rows of ``stmt`` as the driver's tuples.
+
+    A whole study is hundreds of thousands of detail rows; SQLAlchemy's Row objects for them cost more
+    than the server's work, and these columns need no result processing. A failed read discards the
+    connection, as SQLAlchemy does when it sees a driver error.
+    """
+    compiled = stmt.compile(dialect=conn.dialect)
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(str(compiled), compiled.params)
+        rows = list(cursor.fetchall())
+    except BaseException:
+        conn.invalidate()
+        raise
+    finally:
+        cursor.close()
+    return rows
 
 
 @lru_cache(maxsize=1)
@@ -235,4 +242,4 @@ def _fill_union(records: Records, rows: Iterable[Any]) -> None:
     for row in rows:
         by_kind[row[1]].append(row)
     for kind, slots in _UNION_SLOTS.items():
-        _fill(records, kind, (tuple(row[j] for j in slots) for row in by_kind.get(kind, ())))
+        _fill(records, kind, map(itemgetter(*slots), by_kind.get(kind, ())))

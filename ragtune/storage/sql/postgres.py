@@ -29,7 +29,7 @@ from ragtune.storage.base import TrialsDelta
 from ragtune.storage.sql import liveness, studies, writes
 from ragtune.storage.sql import pg_statements as Q
 from ragtune.storage.sql import schema as S
-from ragtune.storage.sql.loading import load_by_ids, load_records
+from ragtune.storage.sql.loading import driver_rows, load_by_ids, load_records
 from ragtune.storage.sql.pg_params import ParamBuffer
 from ragtune.storage.sql.records import STATE_NAMES, TrialRecord, distribution_json, dumps
 from ragtune.storage.sql.study_ops import SQLStudies
@@ -267,8 +267,8 @@ class PostgresStore(SQLStudies):
                 own = self._owned.get(rec.trial_id)
                 return (own or rec).freeze()
             cached = self._cache.get(rec.trial_id)
-            if cached is None:
-                cached = self._cache[rec.trial_id] = rec.freeze()
+            if cached is None:  # a finished record read from the database: nobody else holds it
+                cached = self._cache[rec.trial_id] = rec.freeze(share=True)
             return cached
 
     def get_trial(self, trial_id: int) -> FrozenTrial:
@@ -304,12 +304,8 @@ class PostgresStore(SQLStudies):
         self, study_id: int, *, states: Container[TrialState] | None = None
     ) -> list[FrozenTrial]:
         with self._auto.connect() as conn:
-            ids = [
-                int(i)
-                for i in conn.execute(
-                    sa.select(_T.c.trial_id).where(_T.c.study_id == study_id).order_by(_T.c.number)
-                ).scalars()
-            ]
+            query = sa.select(_T.c.trial_id).where(_T.c.study_id == study_id).order_by(_T.c.number)
+            ids = [int(row[0]) for row in driver_rows(conn, query)]
             if not ids:
                 studies.require_study(conn, study_id)
             fetched = self._fetch(conn, study_id, ids)

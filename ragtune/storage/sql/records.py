@@ -6,7 +6,7 @@ import copy
 import datetime as dt
 import gc
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -70,6 +70,10 @@ def _frozen(mapping: dict[Any, Any]) -> MappingProxyType[Any, Any]:
     return MappingProxyType(dict(mapping)) if mapping else _EMPTY
 
 
+def _shared(mapping: dict[Any, Any]) -> MappingProxyType[Any, Any]:
+    return MappingProxyType(mapping) if mapping else _EMPTY
+
+
 @lru_cache(maxsize=4096)
 def distribution(text: str) -> AnyDistribution:
     """Parse a stored distribution; studies repeat a handful of them thousands of times."""
@@ -112,17 +116,21 @@ class TrialRecord:
         self.params[name] = dist.to_external(internal)
         self.distributions[name] = dist
 
-    def freeze(self) -> FrozenTrial:
+    def freeze(self, *, share: bool = False) -> FrozenTrial:
+        """The public snapshot. ``share=True`` wraps this record's containers instead of copying
+        them: only for a finished record nothing will change (a snapshot cached in its place)."""
+        frozen: Callable[[dict[Any, Any]], MappingProxyType[Any, Any]] = _shared if share else _frozen
+        attrs: Callable[[dict[str, Any]], MappingProxyType[str, Any]] = _shared if share else _frozen_attrs
         return FrozenTrial(
             number=self.number,
             state=self.state,
             values=self.values,
-            params=_frozen(self.params),
-            distributions=_frozen(self.distributions),
-            user_attrs=_frozen_attrs(self.user_attrs),
-            system_attrs=_frozen_attrs(self.system_attrs),
-            intermediate_values=_frozen(self.intermediate_values),
-            intermediate_scores=_frozen(self.intermediate_scores),
+            params=frozen(self.params),
+            distributions=frozen(self.distributions),
+            user_attrs=attrs(self.user_attrs),
+            system_attrs=attrs(self.system_attrs),
+            intermediate_values=frozen(self.intermediate_values),
+            intermediate_scores=frozen(self.intermediate_scores),
             constraints=self.constraints,
             datetime_start=self.datetime_start,
             datetime_complete=self.datetime_complete,
