@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from ragtune.exceptions import CacheError, ValidationError
 from ragtune.pipelines.artifacts import Artifacts, CorruptEntry, decode_entry, encode_entry, write_atomic
 from ragtune.pipelines.keys import safe_segment
+from ragtune.pipelines.query_memo import LruMemo, QueryVector, Retrieved
 
 if TYPE_CHECKING:
     from ragtune.pipelines.embedders.base import Embedder
@@ -40,6 +41,10 @@ except ImportError:  # pragma: no cover - Windows: atomic renames still keep ent
 __all__ = ["BuildResult", "Cache", "StageCounts"]
 
 SUFFIX = ".rtc"
+RETRIEVALS_IN_MEMORY = 131072
+"""Retrievals kept in memory, over all indexes: about 0.5 KiB each at the default depth."""
+QUERY_VECTORS_IN_MEMORY = 32768
+"""Query vectors kept in memory, over all models (1.5 KiB each at 384 dimensions)."""
 _RESCAN_SECONDS = 30.0
 
 
@@ -48,7 +53,9 @@ class StageCounts:
     """Lookups and executions of one ``role/kind`` label.
 
     ``hits``/``misses`` count lookups, ``builds`` stage executions, ``corrupt`` entries that failed
-    their checksum and were deleted, ``items`` texts embedded (embedding labels only).
+    their checksum and were deleted, ``items`` texts embedded (embedding labels only), ``derived``
+    entries computed from another cached entry instead of running the stage (a narrower SVD fit taken
+    from a wider one of the same TF-IDF matrix, for example).
     """
 
     hits: int = 0
@@ -56,6 +63,7 @@ class StageCounts:
     builds: int = 0
     corrupt: int = 0
     items: int = 0
+    derived: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +82,10 @@ class Cache:
     ``Cache(root=".ragtune/cache", max_bytes=2 * 1024**3)``. ``counts`` holds per-label
     :class:`StageCounts` (labels are ``"chunks/window"``, ``"fit/tfidf-svd"``, ``"embed/tfidf-svd"``,
     ``"index/bm25"``, ...) so callers can count stage executions.
+
+    In memory only, the cache also keeps a few opened indexes (``memo_size``), every question's
+    retrieval per index configuration (``retrievals``) and every question's vector per embedding
+    model (``query_vectors``), so a configuration, or a model, seen before costs no query-time work.
     """
 
     def __init__(
@@ -94,6 +106,8 @@ class Cache:
         self._bytes_estimate: int | None = None
         self._last_scan = 0.0
         self._store: EmbeddingStore | None = None
+        self.retrievals: LruMemo[tuple[str, str], Retrieved] = LruMemo(RETRIEVALS_IN_MEMORY)
+        self.query_vectors: LruMemo[tuple[str, str], QueryVector] = LruMemo(QUERY_VECTORS_IN_MEMORY)
 
     def __repr__(self) -> str:
         return f"Cache(root={str(self.root)!r}, max_bytes={self.max_bytes})"
@@ -101,7 +115,7 @@ class Cache:
     # -- counters -----------------------------------------------------------------------------------
 
     def count(self, label: str, **deltas: int) -> None:
-        """Add ``deltas`` (hits=, misses=, builds=, corrupt=, items=) to ``label``'s counters."""
+        """Add ``deltas`` (hits=, misses=, builds=, corrupt=, items=, derived=) to ``label``'s counters."""
         with self._lock:
             counts = self._counts.setdefault(label, StageCounts())
             for name, delta in deltas.items():
@@ -192,6 +206,11 @@ class Cache:
         found = self.get(label, key)
         if found is not None:
             return found
+        return self.build(label, key, build)
+
+    def build(self, label: str, key: str, build: Callable[[], Artifacts]) -> BuildResult:
+        """Run ``build`` and store its entry, under the key's cross-process lock; if another process
+        stored the entry while this one waited for the lock, return that entry (a hit) instead."""
         path = self.path_for(label, key)
         with self.locked(path.with_suffix(".lock")):
             again = self.read_file(path, label)
@@ -321,5 +340,7 @@ class Cache:
                     child.unlink(missing_ok=True)
         with self._lock:
             self._memo.clear()
+            self.retrievals.clear()
+            self.query_vectors.clear()
             self._bytes_estimate = 0
             self._store = None

@@ -4,15 +4,14 @@ Cache keys chain from the corpus fingerprint: ``chunks = key(chunker, corpus)``,
 ``fit = key(embedder, chunks)``, embeddings per (model_id, text), and
 ``index = key(retriever, chunks [, model_id])`` over the params the retriever's index depends on.
 An opened index is also remembered in memory by the cache (a few of them), so trials that differ only in
-query-time stages reuse it, along with its per-question retrieval cache.
+query-time stages reuse it; the cache's query-time memos (retrievals per (index, question), query
+vectors per (model, question)) outlive it, so a configuration seen before costs no retrieval at all.
 """
 
 from __future__ import annotations
 
 import functools
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,7 +25,8 @@ from ragtune.pipelines.cache import BuildResult, Cache
 from ragtune.pipelines.chunkers.base import Chunker
 from ragtune.pipelines.embedders.base import Embedder, FittableEmbedder, check_embeddings
 from ragtune.pipelines.keys import content_key, corpus_fingerprint, stage_key
-from ragtune.pipelines.records import Chunk, FloatArray, IntArray
+from ragtune.pipelines.query_memo import LruMemo, QueryVector, Retrieved
+from ragtune.pipelines.records import Chunk, FloatArray
 from ragtune.pipelines.retrievers.base import Retriever, Searcher
 from ragtune.pipelines.stage import Stage
 
@@ -35,20 +35,14 @@ __all__ = ["Index", "IndexState", "Retrieved", "build_index", "embedder_identity
 RETRIEVAL_CACHE_SIZE = 65536
 
 
-@dataclass(frozen=True, slots=True)
-class Retrieved:
-    """One question's retrieval at some depth, with the seconds it took and the query vector used."""
-
-    depth: int
-    positions: IntArray
-    scores: FloatArray
-    seconds: float
-    query_vector: FloatArray | None
-
-
 @dataclass(slots=True)
 class IndexState:
-    """What queries need, shared by every :class:`Index` handle of the same configuration."""
+    """What queries need, shared by every :class:`Index` handle of the same configuration.
+
+    ``retrievals`` maps ``(key, question)`` to its :class:`Retrieved`, ``query_vectors`` maps
+    ``(embedder model_id, question)`` to its :class:`QueryVector`; with a cache both are the cache's
+    memos, shared by every index (and every trial) it serves, and they outlive the opened index.
+    """
 
     key: str
     chunks: tuple[Chunk, ...]
@@ -56,24 +50,20 @@ class IndexState:
     embedder: Embedder | None
     searcher: Searcher
     build_seconds: float
-    retrieval: OrderedDict[str, Retrieved] = field(default_factory=OrderedDict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    retrievals: LruMemo[tuple[str, str], Retrieved] = field(
+        default_factory=lambda: LruMemo(RETRIEVAL_CACHE_SIZE)
+    )
+    query_vectors: LruMemo[tuple[str, str], QueryVector] = field(
+        default_factory=lambda: LruMemo(RETRIEVAL_CACHE_SIZE)
+    )
 
     def cached(self, question: str, depth: int) -> Retrieved | None:
         """The cached retrieval for ``question`` if it went at least ``depth`` deep."""
-        with self.lock:
-            found = self.retrieval.get(question)
-            if found is None or found.depth < depth:
-                return None
-            self.retrieval.move_to_end(question)
-            return found
+        found = self.retrievals.get((self.key, question))
+        return found if found is not None and found.depth >= depth else None
 
     def remember(self, question: str, retrieved: Retrieved) -> None:
-        with self.lock:
-            self.retrieval[question] = retrieved
-            self.retrieval.move_to_end(question)
-            while len(self.retrieval) > RETRIEVAL_CACHE_SIZE:
-                self.retrieval.popitem(last=False)
+        self.retrievals.put((self.key, question), retrieved)
 
 
 @dataclass(slots=True)
@@ -207,11 +197,7 @@ def build_index(
         fitted = embedder
         if isinstance(embedder, FittableEmbedder):
             fit_key = stage_key(embedder, chunks_key)
-            fit_texts = functools.partial(embedder.fit, texts)
-            fit = note(
-                "fit",
-                _step(cache, f"fit/{embedder.kind}", fit_key, lambda: _guarded(embedder, "fit", fit_texts)),
-            )
+            fit = note("fit", _fit(cache, embedder, fit_key, chunks_key, texts))
             fitted = _guarded(embedder, "fit", lambda: embedder.fitted(fit.artifacts, corpus_key=fit_key))
         vectors, embed_result = _embed(cache, fitted, texts)
         note("embed", embed_result)
@@ -234,9 +220,45 @@ def build_index(
     searcher = _guarded(retriever, "open", lambda: retriever.open(built.artifacts, chunks, vectors))
     state = IndexState(key, chunks, vectors, fitted, searcher, seconds)
     if cache is not None:
+        state.retrievals, state.query_vectors = cache.retrievals, cache.query_vectors
         cache.memo_put(key, state)
     hits = sum(1 for s in stages.values() if s == "hit")
     return Index(state, fingerprint, time.perf_counter() - started, hits, len(stages) - hits, stages)
+
+
+def _fit(
+    cache: Cache | None, embedder: FittableEmbedder, fit_key: str, chunks_key: str, texts: list[str]
+) -> BuildResult:
+    """The fit, from the cache, derived from a wider fit of its family, or run.
+
+    An embedder may define ``fit_family() -> Mapping`` (the params its fits share apart from a width),
+    ``family_rank(artifacts) -> int`` (how wide a fit those artifacts can serve exactly; 0: none) and
+    ``fit_from(family_artifacts) -> Artifacts | None`` (this fit taken from a family member, exactly,
+    or None). The widest exact fit of each family is kept under ``fit-family/<kind>``; a fit derived
+    from it counts as ``derived`` and replays the family fit's build seconds.
+    """
+    label = f"fit/{embedder.kind}"
+    run = functools.partial(embedder.fit, texts)
+    family_of = getattr(embedder, "fit_family", None)
+    if cache is None or not callable(family_of):
+        return _step(cache, label, fit_key, lambda: _guarded(embedder, "fit", run))
+    found = cache.get(label, fit_key)
+    if found is not None:
+        return found
+    family_label = f"fit-family/{embedder.kind}"
+    family_key = stage_key(embedder, chunks_key, params=family_of())
+    family = cache.get(family_label, family_key)
+    if family is not None:
+        derived = _guarded(embedder, "fit", lambda: embedder.fit_from(family.artifacts))  # type: ignore[attr-defined]
+        if derived is not None:
+            cache.put(label, fit_key, derived, build_seconds=family.build_seconds)
+            cache.count(label, derived=1)
+            return BuildResult(dict(derived), True, family.build_seconds)
+    result = cache.build(label, fit_key, lambda: _guarded(embedder, "fit", run))
+    rank = embedder.family_rank(result.artifacts)  # type: ignore[attr-defined]
+    if rank > 0 and (family is None or rank > embedder.family_rank(family.artifacts)):  # type: ignore[attr-defined]
+        cache.put(family_label, family_key, result.artifacts, build_seconds=result.build_seconds)
+    return result
 
 
 def _embed(cache: Cache | None, embedder: Embedder, texts: list[str]) -> tuple[FloatArray, BuildResult]:

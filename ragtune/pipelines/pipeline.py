@@ -14,7 +14,8 @@ from ragtune.pipelines.cache import Cache
 from ragtune.pipelines.chunkers.base import Chunker
 from ragtune.pipelines.embedders.base import Embedder
 from ragtune.pipelines.guards.base import Guard
-from ragtune.pipelines.index import Index, Retrieved, build_index, index_identity
+from ragtune.pipelines.index import Index, build_index, index_identity
+from ragtune.pipelines.query_memo import QueryVector, Retrieved
 from ragtune.pipelines.ranking import DocAggregation, aggregate_docs
 from ragtune.pipelines.readers.base import Reader
 from ragtune.pipelines.records import Hit, QueryResult, ReaderOutput
@@ -22,7 +23,10 @@ from ragtune.pipelines.rerankers.base import Reranker
 from ragtune.pipelines.retrievers.base import Retriever
 from ragtune.pipelines.stage import Stage, stage_spec
 
-__all__ = ["Pipeline"]
+__all__ = ["MIN_RETRIEVAL_DEPTH", "Pipeline"]
+
+MIN_RETRIEVAL_DEPTH = 20
+"""Queries retrieve at least this deep and keep the ranking; ``k`` (or ``fetch_k``) slices it."""
 
 _ROLES: dict[str, tuple[type, str]] = {
     "chunker": (Chunker, "chunk()"),
@@ -107,6 +111,9 @@ class Pipeline:
         self.k = k
         self.fetch_k = fetch_k if fetch_k is not None else (4 * k if reranker is not None else k)
         self.doc_agg: DocAggregation = doc_agg
+        # (corpus fingerprint, index-time stage objects, index identity) of the last index queried:
+        # hashing the stages' params costs about 2 ms, too much to repeat for every question.
+        self._identity: tuple[str, tuple[object, ...], str] | None = None
 
     def __repr__(self) -> str:
         stages = ", ".join(f"{role}={stage!r}" for role, stage in self._stages().items() if stage is not None)
@@ -136,24 +143,50 @@ class Pipeline:
             corpus, chunker=self.chunker, embedder=self.embedder, retriever=self.retriever, cache=cache
         )
 
+    def _index_identity(self, fingerprint: str) -> str:
+        """The identity an index built by this pipeline on the corpus ``fingerprint`` has, memoised.
+
+        Stages are immutable (frozen params), so the memo holds while the same stage objects are in
+        place; assigning another chunker, embedder or retriever to the pipeline recomputes it.
+        """
+        stages = (self.chunker, self.embedder, self.retriever)
+        memo = self._identity
+        if memo is None or memo[0] != fingerprint or any(a is not b for a, b in zip(memo[1], stages, strict=True)):
+            identity = index_identity(fingerprint, self.chunker, self.embedder, self.retriever)
+            memo = self._identity = (fingerprint, stages, identity)
+        return memo[2]
+
     def _retrieve(self, index: Index, question: str) -> tuple[Retrieved, bool]:
         state = index.state
         found = state.cached(question, self.fetch_k)
         if found is not None:
             return found, True
+        # Retrieve at least MIN_RETRIEVAL_DEPTH deep (top_k is deterministic, so a slice equals a fresh
+        # search): a later configuration with a larger k on this index reuses the ranking.
+        depth = max(self.fetch_k, MIN_RETRIEVAL_DEPTH)
         start = time.perf_counter()
         query_vector = None
+        replayed = 0.0  # embedding seconds of a memoised query vector, so timings stay honest
         if state.embedder is not None:
             embedder = state.embedder
-            query_vector = _call(embedder, "embed", lambda: embedder.embed([question]))[0]
+            memo_key = (embedder.model_id, question)
+            memo = state.query_vectors.get(memo_key)
+            if memo is None:
+                vector = _call(embedder, "embed", lambda: embedder.embed([question]))[0]
+                vector.flags.writeable = False  # shared by every index of this model from now on
+                memo = QueryVector(vector, time.perf_counter() - start)
+                state.query_vectors.put(memo_key, memo)
+            else:
+                replayed = memo.seconds
+            query_vector = memo.vector
         positions, scores = _call(
-            self.retriever, "search", lambda: state.searcher.search(question, query_vector, self.fetch_k)
+            self.retriever, "search", lambda: state.searcher.search(question, query_vector, depth)
         )
         retrieved = Retrieved(
-            self.fetch_k,
+            depth,
             np.asarray(positions, dtype=np.int64),
             np.asarray(scores, dtype=np.float32),
-            time.perf_counter() - start,
+            time.perf_counter() - start + replayed,
             query_vector,
         )
         state.remember(question, retrieved)
@@ -161,8 +194,7 @@ class Pipeline:
 
     def query(self, index: Index, question: str) -> QueryResult:
         """Retrieve, rerank, read and guard for one question; see :class:`QueryResult` for the fields."""
-        expected = index_identity(index.corpus_fingerprint, self.chunker, self.embedder, self.retriever)
-        if index.key != expected:
+        if index.key != self._index_identity(index.corpus_fingerprint):
             raise ConfigError(
                 "Pipeline: index was built with another chunker, embedder or retriever configuration; "
                 "call build_index() with this pipeline"

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import ClassVar
 
+import numpy as np
 import pytest
 
 from ragtune.datasets.types import Document
@@ -152,6 +153,70 @@ def test_retrieval_is_cached_per_index_and_sliced_for_smaller_k(tmp_path: Path) 
     small = shallow.query(shallow.build_index(CORPUS, cache=cache), "statement")
     assert small.retrieval_cached and small.hits == first.hits[:2]
     assert set(small.timings) == {"retrieve"}
+
+
+def test_query_computes_the_index_identity_once_per_index(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ragtune.pipelines.pipeline as pipeline_module
+
+    calls: list[str] = []
+    original = pipeline_module.index_identity
+
+    def counting(*args: object, **kwargs: object) -> str:
+        calls.append("identity")
+        return original(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline_module, "index_identity", counting)
+    pipeline = bm25_pipeline(reader=None, guard=None)
+    index = pipeline.build_index(CORPUS)
+    for question in ("statement", "generator", "exceptions", "statement"):
+        pipeline.query(index, question)
+    assert len(calls) <= 1
+    other = bm25_pipeline(retriever=retrievers.BM25(b=0.1))
+    with pytest.raises(ConfigError, match="index was built with another"):
+        other.query(index, "q")
+    with pytest.raises(ConfigError, match="index was built with another"):
+        other.query(index, "q")  # the refusal is remembered, not forgotten
+    pipeline.retriever = retrievers.BM25(b=0.1)  # a stage swapped after construction is noticed
+    with pytest.raises(ConfigError, match="index was built with another"):
+        pipeline.query(index, "statement")
+
+
+def test_retrievals_and_query_vectors_outlive_the_opened_index_and_serve_larger_k(tmp_path: Path) -> None:
+    cache = Cache(tmp_path, memo_size=1)
+    embedder = embedders.TfidfSvdEmbedder(dim=4)
+    dense = Pipeline(chunker=chunkers.Sentence(80), embedder=embedder, retriever=retrievers.Dense(), k=1)
+    hybrid = Pipeline(chunker=chunkers.Sentence(80), embedder=embedder, retriever=retrievers.Hybrid(), k=1)
+    first = dense.query(dense.build_index(CORPUS, cache=cache), "generator yield values")
+    assert len(cache.query_vectors) == 1  # one model, one question
+    hybrid.query(hybrid.build_index(CORPUS, cache=cache), "generator yield values")  # evicts dense's index
+    assert len(cache.query_vectors) == 1  # the hybrid index shares the fitted model's query vector
+    deeper = Pipeline(chunker=chunkers.Sentence(80), embedder=embedder, retriever=retrievers.Dense(), k=3)
+    again = deeper.query(deeper.build_index(CORPUS, cache=cache), "generator yield values")
+    assert again.retrieval_cached and again.hits[:1] == first.hits  # retrieved deep enough the first time
+    fresh = deeper.query(deeper.build_index(CORPUS), "generator yield values")
+    assert not fresh.retrieval_cached and fresh.hits == again.hits
+    cache.clear()
+    assert len(cache.retrievals) == 0 and len(cache.query_vectors) == 0
+
+
+def test_a_narrower_fit_is_derived_from_a_wider_cached_one_with_the_same_vectors(tmp_path: Path) -> None:
+    cache = Cache(tmp_path)
+
+    def dense(dim: int) -> Pipeline:
+        embedder = embedders.TfidfSvdEmbedder(dim=dim)
+        return Pipeline(chunker=chunkers.Sentence(80), embedder=embedder, retriever=retrievers.Dense())
+
+    dense(6).build_index(CORPUS, cache=cache)
+    narrow = dense(3).build_index(CORPUS, cache=cache)
+    assert narrow.stages["fit"] == "hit"
+    counts = cache.counts["fit/tfidf-svd"]
+    assert counts.builds == 1 and counts.derived == 1
+    direct = dense(3).build_index(CORPUS)  # no cache: fitted at width 3
+    assert narrow.vectors is not None and direct.vectors is not None
+    np.testing.assert_array_equal(narrow.vectors, direct.vectors)
+    assert narrow.build_seconds > 0
+    again = dense(3).build_index(CORPUS, cache=Cache(tmp_path))  # the derived fit was stored
+    assert again.stages["fit"] == "hit" and again.cache_builds == 0
 
 
 def test_reranker_and_doc_aggregation() -> None:

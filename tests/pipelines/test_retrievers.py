@@ -69,6 +69,24 @@ def test_top_k_orders_by_score_then_position() -> None:
     assert top_k(np.zeros(0), 3)[0].size == 0
 
 
+def test_top_k_breaks_ties_at_the_cut_by_position_so_slicing_a_deeper_top_k_equals_a_fresh_one() -> None:
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        scores = rng.integers(0, 4, size=300).astype(np.float64)  # many ties at every cut
+        candidates = rng.permutation(300)[:200]  # unsorted candidates, as a caller may pass them
+        for pool in (None, candidates):
+            deep, deep_scores = top_k(scores, 120, candidates=pool)
+            for k in (1, 3, 10, 50, 119):
+                positions, values = top_k(scores, k, candidates=pool)
+                assert positions.tolist() == deep[:k].tolist()
+                assert values.tolist() == deep_scores[:k].tolist()
+    assert top_k(np.ones(50), 3)[0].tolist() == [0, 1, 2]
+    assert top_k(np.ones(50), 3, candidates=np.array([40, 7, 30, 9]))[0].tolist() == [7, 9, 30]
+    with_nan = np.array([np.nan, 0.5, np.nan, 0.5, 0.1])
+    assert top_k(with_nan, 2)[0].tolist() == [1, 3]
+    assert top_k(with_nan, 4)[0].tolist() == [1, 3, 4, 0]
+
+
 def test_dense_is_exact_cosine_top_k() -> None:
     vectors = np.array([[1, 0], [0, 1], [0.6, 0.8]], dtype=np.float32)
     searcher = Dense().open(Dense().build(CHUNKS, vectors), CHUNKS, vectors)

@@ -62,3 +62,23 @@ def test_gram_and_arpack_routes_find_the_same_components() -> None:
     np.testing.assert_allclose(
         np.abs(tall @ truncated_svd(x.T.tocsr(), 5, 0, method="arpack").T), np.eye(5), atol=1e-8
     )
+
+
+def test_a_narrower_gram_fit_is_exactly_the_leading_part_of_a_wider_one() -> None:
+    rng = np.random.default_rng(0)
+    words = [f"w{i}" for i in range(300)]
+    texts = [" ".join(rng.choice(words, size=30)) for _ in range(120)]
+    wide, narrow = TfidfSvdEmbedder(dim=40), TfidfSvdEmbedder(dim=16)
+    assert wide.fit_family() == narrow.fit_family() and "dim" not in wide.fit_family()
+    wide_fit, direct = wide.fit(texts), narrow.fit(texts)
+    assert wide.family_rank(wide_fit) == 40 and direct["svd"]["method"] == "gram"
+    derived = narrow.fit_from(wide_fit)
+    assert derived is not None
+    np.testing.assert_array_equal(derived["components"], direct["components"])  # bit for bit
+    assert derived["vocabulary"] == direct["vocabulary"] and derived["svd"] == direct["svd"]
+    np.testing.assert_array_equal(derived["idf"], direct["idf"])
+    assert wide.fit_from(direct) is None  # a narrower fit cannot serve a wider one
+    arpack = {**wide_fit, "svd": {**wide_fit["svd"], "method": "arpack"}}
+    assert narrow.fit_from(arpack) is None and wide.family_rank(arpack) == 0
+    too_big = {**wide_fit, "svd": {**wide_fit["svd"], "min_side": 10**6}}
+    assert narrow.fit_from(too_big) is None  # a direct fit of this width would use ARPACK

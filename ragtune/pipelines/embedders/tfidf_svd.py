@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from typing import Any, ClassVar, Literal
 
 import numpy as np
-import scipy.sparse as sp
 from pydantic import Field
 
 from ragtune.exceptions import StageError
@@ -44,14 +43,19 @@ class TfidfSvdParams(AnalyzerParams):
 def _tfidf(
     term_lists: Sequence[Sequence[str]], vocabulary: dict[str, int], idf: np.ndarray, sublinear: bool
 ) -> Any:
+    # Weights and row norms computed on the CSR arrays in place: one sparse matrix instead of the four
+    # that .multiply() and a diagonal product allocate (per-call overhead dominates a one-query embed).
     matrix = count_matrix(term_lists, vocabulary)
+    data = matrix.data
     if sublinear:
-        np.log(matrix.data, out=matrix.data)
-        matrix.data += 1.0
-    matrix = matrix.multiply(idf[None, :]).tocsr()
-    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+        np.log(data, out=data)
+        data += 1.0
+    data *= idf[matrix.indices]
+    rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+    norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=matrix.shape[0]))
     norms[norms == 0] = 1.0
-    return sp.diags(1.0 / norms) @ matrix
+    data /= norms[rows]
+    return matrix
 
 
 def _flip_signs(components: np.ndarray) -> np.ndarray:
@@ -60,6 +64,15 @@ def _flip_signs(components: np.ndarray) -> np.ndarray:
     signs = np.sign(components[np.arange(len(components)), biggest])
     signs[signs == 0] = 1.0
     return np.asarray(components * signs[:, None])
+
+
+def svd_method(
+    shape: tuple[int, int], dim: int, method: Literal["auto", "gram", "arpack"] = "auto"
+) -> Literal["gram", "arpack"]:
+    """The method :func:`truncated_svd` uses for a matrix of ``shape`` (see there)."""
+    if method != "auto":
+        return method
+    return "gram" if min(shape) <= max(_DENSE_FACTOR * dim, _DENSE_SIDE) else "arpack"
 
 
 def truncated_svd(
@@ -73,7 +86,7 @@ def truncated_svd(
     and ARPACK needs ``dim < min(x.shape)``). Signs are fixed so each component's largest entry is positive.
     """
     n, m = x.shape
-    if method == "gram" or (method == "auto" and min(n, m) <= max(_DENSE_FACTOR * dim, _DENSE_SIDE)):
+    if svd_method(x.shape, dim, method) == "gram":
         small_side_rows = n <= m
         gram = (x @ x.T) if small_side_rows else (x.T @ x)
         values, vectors = np.linalg.eigh(gram.toarray())
@@ -158,7 +171,43 @@ class TfidfSvdEmbedder(ParamStage[TfidfSvdParams]):
         idf = np.log((1.0 + n) / (1.0 + dfs)) + 1.0
         x = _tfidf(term_lists, vocabulary, idf, p.sublinear_tf)
         components = truncated_svd(x, p.dim, p.seed)
-        return {"vocabulary": vocab, "idf": idf, "components": components.astype(np.float32)}
+        svd = {"method": svd_method(x.shape, p.dim), "min_side": int(min(x.shape)), "dim": p.dim}
+        return {"vocabulary": vocab, "idf": idf, "components": components.astype(np.float32), "svd": svd}
+
+    # -- sharing one fit between widths (see index.py: fits of one family derive from the widest) ----
+
+    def fit_family(self) -> dict[str, Any]:
+        """The params every fit of this family shares: all but ``dim``.
+
+        With the ``gram`` method the SVD is a full eigendecomposition of the Gram matrix, and each
+        component is computed on its own, so the ``dim`` leading components of a fit of width
+        ``D >= dim`` are exactly (bit for bit) the components a fit of width ``dim`` computes.
+        """
+        return self.params.model_dump(mode="json", exclude={"dim"})
+
+    def family_rank(self, artifacts: Artifacts) -> int:
+        """How wide a fit these artifacts can serve by slicing: their width under ``gram``, else 0."""
+        svd = artifacts.get("svd")
+        if not isinstance(svd, dict) or svd.get("method") != "gram":
+            return 0
+        return int(svd["dim"])
+
+    def fit_from(self, family: Artifacts) -> Artifacts | None:
+        """This fit sliced out of a wider ``gram`` fit of the same family, or None when it would differ
+        from fitting directly (the direct fit would use ARPACK, or the family fit is narrower)."""
+        svd = family.get("svd")
+        dim = self.params.dim
+        if not isinstance(svd, dict) or svd.get("method") != "gram" or int(svd["dim"]) < dim:
+            return None
+        if svd_method((int(svd["min_side"]), int(svd["min_side"])), dim) != "gram":
+            return None
+        components = np.asarray(family["components"])[:dim]
+        return {
+            "vocabulary": family["vocabulary"],
+            "idf": family["idf"],
+            "components": np.ascontiguousarray(components),
+            "svd": {**svd, "dim": dim},
+        }
 
     def fitted(self, artifacts: Artifacts, *, corpus_key: str) -> FittedTfidfSvd:
         return FittedTfidfSvd(self.params, artifacts, corpus_key=corpus_key)
