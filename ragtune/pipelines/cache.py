@@ -17,7 +17,6 @@ import os
 import shutil
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -101,8 +100,9 @@ class Cache:
         self.max_bytes = int(max_bytes)
         self._counts: dict[str, StageCounts] = {}
         self._lock = threading.RLock()
-        self._memo: OrderedDict[str, Any] = OrderedDict()
-        self._memo_size = memo_size
+        if memo_size < 0:
+            raise ValidationError(f"Cache: memo_size must be >= 0, but got memo_size={memo_size}")
+        self._memo: LruMemo[str, Any] = LruMemo(memo_size)
         self._bytes_estimate: int | None = None
         self._last_scan = 0.0
         self._store: EmbeddingStore | None = None
@@ -254,18 +254,10 @@ class Cache:
     # -- in-process memo of opened indexes ----------------------------------------------------------
 
     def memo_get(self, key: str) -> Any | None:
-        with self._lock:
-            value = self._memo.get(key)
-            if value is not None:
-                self._memo.move_to_end(key)
-            return value
+        return self._memo.get(key)
 
     def memo_put(self, key: str, value: Any) -> None:
-        with self._lock:
-            self._memo[key] = value
-            self._memo.move_to_end(key)
-            while len(self._memo) > self._memo_size:
-                self._memo.popitem(last=False)
+        self._memo.put(key, value)
 
     # -- size, eviction, housekeeping ---------------------------------------------------------------
 

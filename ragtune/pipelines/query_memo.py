@@ -38,11 +38,11 @@ class QueryVector:
 
 
 class LruMemo(Generic[K, V]):
-    """A dict that keeps its ``max_entries`` most recently used entries; safe to share across threads."""
+    """A dict that keeps its ``max_entries`` most recently used entries (0: none); safe to share across threads."""
 
     def __init__(self, max_entries: int) -> None:
-        if max_entries < 1:
-            raise ValidationError(f"LruMemo: max_entries must be >= 1, but got max_entries={max_entries}")
+        if max_entries < 0:
+            raise ValidationError(f"LruMemo: max_entries must be >= 0, but got max_entries={max_entries}")
         self.max_entries = max_entries
         self._items: OrderedDict[K, V] = OrderedDict()
         self._lock = threading.Lock()
