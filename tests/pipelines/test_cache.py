@@ -106,6 +106,8 @@ def test_info_and_clear(tmp_path: Path) -> None:
 def test_bad_arguments(tmp_path: Path) -> None:
     with pytest.raises(ValidationError, match="max_bytes must be > 0"):
         Cache(tmp_path, max_bytes=0)
+    with pytest.raises(ValidationError, match="memo_size must be >= 0, but got memo_size=-1"):
+        Cache(tmp_path, memo_size=-1)
     with pytest.raises(CacheError, match="key must be a lowercase hex digest"):
         Cache(tmp_path).path_for("chunks/x", "../../etc")
 
@@ -162,3 +164,15 @@ def test_two_processes_writing_one_key_leave_one_valid_entry(tmp_path: Path) -> 
     (entry,) = _files(tmp_path)  # one entry, no temp files left behind
     artifacts, _ = decode_entry(entry.read_bytes())
     assert artifacts["who"] in (1, 2) and artifacts["v"][-1] == 99_999
+
+
+def test_index_memo_keeps_the_most_recently_used(tmp_path: Path) -> None:
+    cache = Cache(tmp_path, memo_size=2)
+    cache.memo_put("a", 1)
+    cache.memo_put("b", 2)
+    assert cache.memo_get("a") == 1  # "a" is now the most recent: "b" goes first
+    cache.memo_put("c", 3)
+    assert (cache.memo_get("a"), cache.memo_get("b"), cache.memo_get("c")) == (1, None, 3)
+    none = Cache(tmp_path, memo_size=0)
+    none.memo_put("a", 1)
+    assert none.memo_get("a") is None
