@@ -157,6 +157,7 @@ class TrialsViewBuilder:
         self._has_constraints = False
         self.cursor = 0
         self._lock = threading.Lock()
+        self._appended: set[int] = set()  # numbers of the finished trials in the columns
 
     def build(
         self, new_finished: Sequence[FrozenTrial], unfinished: Sequence[FrozenTrial], cursor: int
@@ -164,9 +165,16 @@ class TrialsViewBuilder:
         with self._lock:
             cols = self._cols
             for t in new_finished:
+                # Threads of one study read deltas from the same cursor concurrently: a trial two
+                # deltas both hold is appended once.
+                if t.number in self._appended:
+                    continue
+                self._appended.add(t.number)
                 cols.append(t, self._signs)
                 self._note(t)
             self.cursor = max(self.cursor, cursor)
+            if any(t.number in self._appended for t in unfinished):  # an older delta than the columns
+                unfinished = [t for t in unfinished if t.number not in self._appended]
             for t in unfinished:
                 self._note(t)
             return self._view(unfinished)

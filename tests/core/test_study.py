@@ -202,3 +202,18 @@ def test_conditional_space_runs_200_trials(make):
         assert len(done) == 200
     sizes = {t.params["chunk_size"] > 512 for t in done}
     assert sizes == {True, False}
+
+
+def test_view_builder_appends_a_trial_once_when_two_threads_read_the_same_delta() -> None:
+    from ragtune.core.trials_view import TrialsViewBuilder
+
+    study = rt.create_study()
+    study.optimize(lambda t: t.suggest_float("x", 0.0, 1.0), n_trials=3)
+    done = study.trials
+    builder = TrialsViewBuilder(study.directions)
+    # Two threads read from cursor 0: one saw two trials finished, the other (later) all three,
+    # and the first one's build comes last, with trial 2 still unfinished in its delta.
+    builder.build(done, [], 3)
+    view = builder.build(done[:2], [done[2]], 2)
+    assert [int(n) for n in view.numbers] == [0, 1, 2] and len(view.trials) == 3
+    assert builder.cursor == 3
