@@ -218,9 +218,12 @@ def build_index(
         ),
     )
     searcher = _guarded(retriever, "open", lambda: retriever.open(built.artifacts, chunks, vectors))
-    state = IndexState(key, chunks, vectors, fitted, searcher, seconds)
-    if cache is not None:
-        state.retrievals, state.query_vectors = cache.retrievals, cache.query_vectors
+    if cache is None:
+        state = IndexState(key, chunks, vectors, fitted, searcher, seconds)
+    else:
+        state = IndexState(
+            key, chunks, vectors, fitted, searcher, seconds, cache.retrievals, cache.query_vectors
+        )
         cache.memo_put(key, state)
     hits = sum(1 for s in stages.values() if s == "hit")
     return Index(state, fingerprint, time.perf_counter() - started, hits, len(stages) - hits, stages)

@@ -185,12 +185,19 @@ def load_records(conn: sa.Connection, where: sa.ColumnElement[bool]) -> Records:
     """Trials matching ``where`` (on the trials table), ordered by number, with all details, in two
     queries (the details in one UNION ALL)."""
     ids = sa.select(_T.c.trial_id).where(where)
+    return _records(
+        lambda: driver_rows(conn, sa.select(*_TRIAL_COLUMNS).where(where).order_by(_T.c.number)),
+        lambda: driver_rows(conn, _union_query(ids)),
+    )
+
+
+def _records(trial_rows: Callable[[], Iterable[Any]], detail_rows: Callable[[], Iterable[Any]]) -> Records:
+    """Records from the trials' rows, filled from the UNION ALL detail rows (read only if any trial)."""
     with no_gc():
-        rows = driver_rows(conn, sa.select(*_TRIAL_COLUMNS).where(where).order_by(_T.c.number))
-        records = {r[0]: record_from_row(r) for r in rows}
+        records = {r[0]: record_from_row(r) for r in trial_rows()}
         if records:
-            _fill_union(records, driver_rows(conn, _union_query(ids)))
-        return records
+            _fill_union(records, detail_rows())
+    return records
 
 
 def driver_rows(conn: sa.Connection, stmt: sa.ClauseElement) -> list[Any]:
@@ -230,11 +237,10 @@ def load_by_ids(conn: sa.Connection, trial_ids: Iterable[int]) -> Records:
     if not ids:
         return {}
     trials_stmt, details_stmt = _by_ids()
-    with no_gc():
-        records = {r[0]: record_from_row(r) for r in conn.execute(trials_stmt, {"ids": ids}).all()}
-        if records:
-            _fill_union(records, conn.execute(details_stmt, {"ids": ids}).all())
-    return records
+    return _records(
+        lambda: conn.execute(trials_stmt, {"ids": ids}).all(),
+        lambda: conn.execute(details_stmt, {"ids": ids}).all(),
+    )
 
 
 def _fill_union(records: Records, rows: Iterable[Any]) -> None:
