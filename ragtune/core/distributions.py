@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Annotated, Any, Literal, TypeAlias
 
+import numpy as np
+from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 from ragtune.exceptions import DistributionConflictError, DistributionError
@@ -19,6 +21,7 @@ from ragtune.exceptions import DistributionConflictError, DistributionError
 CategoricalChoice: TypeAlias = None | bool | int | float | str
 
 _STEP_TOLERANCE = 1e-8
+_EXACT_INT = 2**53  # every integer up to this is exact as a float and as an int64
 
 
 def _check_step_divides(low: float, high: float, step: float, name: str) -> None:
@@ -108,6 +111,14 @@ class FloatDistribution(_Distribution):
             v = min(v, self.high)
         return v
 
+    def to_external_many(self, internals: NDArray[np.float64]) -> list[float]:
+        """``[to_external(v) for v in internals]``, for a column of stored values at once."""
+        v = np.minimum(np.maximum(internals, self.low), self.high)
+        if self.step is not None:
+            v = np.minimum(self.low + np.round((v - self.low) / self.step) * self.step, self.high)
+        out: list[float] = v.tolist()
+        return out
+
     def is_single(self) -> bool:
         return self.low == self.high
 
@@ -158,6 +169,16 @@ class IntDistribution(_Distribution):
         k = round((v - self.low) / self.step)
         return min(self.low + int(k) * self.step, self.high)
 
+    def to_external_many(self, internals: NDArray[np.float64]) -> list[int]:
+        """``[to_external(v) for v in internals]``, for a column of stored values at once."""
+        if not np.isfinite(internals).all() or max(abs(self.low), abs(self.high)) > _EXACT_INT:
+            # NaN has no integer (raise as to_external does); past 2**53 floats skip integers
+            return [self.to_external(v) for v in internals.tolist()]
+        v = np.minimum(np.maximum(internals, self.low), self.high)
+        k = np.round((v - self.low) / self.step).astype(np.int64)
+        out: list[int] = np.minimum(self.low + k * self.step, self.high).tolist()
+        return out
+
     def is_single(self) -> bool:
         return self.low == self.high
 
@@ -203,6 +224,10 @@ class CategoricalDistribution(_Distribution):
 
     def to_external(self, internal: float) -> CategoricalChoice:
         return self.choices[int(internal)]
+
+    def to_external_many(self, internals: NDArray[np.float64]) -> list[CategoricalChoice]:
+        """``[to_external(v) for v in internals]``, for a column of stored values at once."""
+        return [self.choices[i] for i in map(int, internals.tolist())]
 
     def is_single(self) -> bool:
         return len(self.choices) == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -100,3 +101,50 @@ def test_int_to_external_always_inside(low, width, step, x):
     v = d.to_external(x)
     assert d.contains(v)
     assert distribution_from_json(d.to_json()) == d
+
+
+_INTERNALS = st.lists(
+    st.one_of(st.floats(-1e4, 1e4, allow_nan=False), st.integers(-50, 50).map(float)), min_size=1, max_size=20
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    low=st.integers(-1000, 1000),
+    width=st.integers(0, 50),
+    step=st.integers(1, 7),
+    internals=_INTERNALS,
+)
+def test_int_column_decodes_like_each_value(low, width, step, internals):
+    d = IntDistribution(low=low, high=low + width * step, step=step)
+    got = d.to_external_many(np.array(internals))
+    want = [d.to_external(v) for v in internals]
+    assert got == want and all(type(v) is int for v in got)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    low=st.floats(-100, 100, allow_nan=False),
+    width=st.integers(1, 40),
+    step=st.sampled_from([None, 0.5, 0.25, 3.0]),
+    internals=_INTERNALS,
+)
+def test_float_column_decodes_like_each_value(low, width, step, internals):
+    high = low + width * (step or 1.0)
+    d = FloatDistribution(low=low, high=high, step=step)
+    got = d.to_external_many(np.array(internals))
+    assert got == [d.to_external(v) for v in internals]
+
+
+def test_int_column_with_nan_or_huge_bounds_falls_back_to_each_value():
+    huge = IntDistribution(low=0, high=2**60)
+    assert huge.to_external_many(np.array([2.0**59, 3.0])) == [2**59, 3]
+    with pytest.raises(ValueError):  # round(nan), as to_external raises
+        IntDistribution(low=0, high=4).to_external_many(np.array([1.0, float("nan")]))
+
+
+def test_categorical_column_decodes_like_each_value():
+    d = CategoricalDistribution(choices=("bm25", 3, None, True, 0.5))
+    internals = [4.0, 0.0, 2.0, 3.0, 1.0, 0.0]
+    assert d.to_external_many(np.array(internals)) == [d.to_external(v) for v in internals]
+    assert d.to_external_many(np.array(internals)) == [0.5, "bm25", None, True, 3, "bm25"]

@@ -217,3 +217,30 @@ def test_view_builder_appends_a_trial_once_when_two_threads_read_the_same_delta(
     view = builder.build(done[:2], [done[2]], 2)
     assert [int(n) for n in view.numbers] == [0, 1, 2] and len(view.trials) == 3
     assert builder.cursor == 3
+
+
+def test_trials_dataframe_columns_for_params_some_trials_lack():
+    def objective(t):
+        x = t.suggest_float("x", 0, 1)
+        if t.number % 3 == 0:
+            t.suggest_categorical("kind", ["a", "b"])
+        return x
+
+    study = rt.create_study(sampler=RandomSampler(seed=3))
+    study.optimize(objective, n_trials=7)
+    df = study.trials_dataframe()
+    assert list(df.columns[df.columns.str.startswith("params_")]) == ["params_x", "params_kind"]
+    for t in study.trials:
+        row = df.loc[df["number"] == t.number].iloc[0]
+        assert row["params_x"] == t.params["x"]
+        if "kind" in t.params:
+            assert row["params_kind"] == t.params["kind"]
+        else:
+            assert np.isnan(row["params_kind"])
+
+
+def test_trials_dataframe_with_one_param():
+    study = rt.create_study(sampler=RandomSampler(seed=3))
+    study.optimize(lambda t: t.suggest_int("k", 1, 9), n_trials=4)
+    df = study.trials_dataframe()
+    assert list(df["params_k"]) == [t.params["k"] for t in study.trials]

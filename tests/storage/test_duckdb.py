@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 import ragtune
 from ragtune.core.trial_state import TrialState
+from ragtune.samplers import RandomSampler
 from ragtune.storage import SQLStorage, get_storage
 
 
@@ -123,4 +124,37 @@ def test_a_reopened_file_gives_back_every_detail_of_every_trial(tmp_path: Path) 
         assert repr(dict(a.user_attrs)) == repr(dict(b.user_attrs))  # nan compares unequal, reprs do not
         assert (a.datetime_start, a.datetime_complete) == (b.datetime_start, b.datetime_complete)
     assert after[1].intermediate_scores[3] == ((0.5, 1.0), (0.25, 2.0), (1.0, 0.0))
+    again.close()
+
+
+def test_a_reopened_file_decodes_a_conditional_space_per_path(tmp_path: Path) -> None:
+    """One name, two distributions (overlap's range follows chunk_size), params in suggestion order."""
+
+    def objective(trial: ragtune.Trial) -> float:
+        size = trial.suggest_int("chunk_size", 128, 1024, step=64)
+        if size > 512:
+            overlap = trial.suggest_int("overlap", 64, 128)
+            kind = trial.suggest_categorical("retriever", ["bm25", "dense"])
+        else:
+            kind = trial.suggest_categorical("retriever", ["bm25", "dense"])
+            overlap = trial.suggest_int("overlap", 16, 48, step=4)
+        if kind != "bm25":
+            trial.suggest_float("temperature", 0.01, 1.0, log=True)
+        return size + overlap
+
+    url = f"duckdb:///{tmp_path}/cond.duckdb"
+    storage = SQLStorage(url)
+    study = ragtune.create_study(storage=storage, study_name="cond", sampler=RandomSampler(seed=5))
+    study.optimize(objective, n_trials=40)
+    before = study.get_trials()
+    storage.close()
+
+    again = SQLStorage(url)
+    after = ragtune.load_study(study_name="cond", storage=again).get_trials()
+    paths = {tuple((k, d.to_json()) for k, d in t.distributions.items()) for t in before}
+    assert len(paths) >= 4  # the test covers several paths, each with its own distributions
+    for a, b in zip(after, before, strict=True):
+        assert list(a.params.items()) == list(b.params.items())
+        assert all(type(a.params[k]) is type(b.params[k]) for k in b.params)
+        assert list(a.distributions.items()) == list(b.distributions.items())
     again.close()
