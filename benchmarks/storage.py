@@ -18,6 +18,7 @@ Run: python benchmarks/storage.py [--trials 1000] [--repeats 3] [--dataframe-tri
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import platform
@@ -300,6 +301,9 @@ def main() -> None:
         lib, url, study, n, go = args.worker
         _worker(lib, url, study, int(n), go)
         return
+    # Bytecode as an installed package has it: where PYTHONDONTWRITEBYTECODE is set (this machine),
+    # an editable install would compile ragtune's modules from source in every process.
+    compileall.compile_dir(Path(__file__).resolve().parent.parent / "ragtune", quiet=1)
     skip = set(filter(None, args.skip.split(",")))
     print(
         f"date: {time.strftime('%Y-%m-%d %H:%M')}; machine: {platform.machine()}, {os.cpu_count()} cores, ",

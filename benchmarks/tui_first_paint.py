@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import compileall
 import datetime as dt
 import os
 import platform
@@ -131,6 +132,9 @@ def main() -> None:
         "--warm", action="store_true", help="reuse one opened storage (the study already in the process)"
     )
     args = parser.parse_args()
+    # Bytecode as an installed package has it: where PYTHONDONTWRITEBYTECODE is set (this machine),
+    # an editable install would compile ragtune's modules from source in every process.
+    compileall.compile_dir(Path(rt.__file__).parent, quiet=1)
 
     url = f"duckdb:///{args.db}" if args.storage == "duckdb" else args.storage
     storage = get_storage(url)
