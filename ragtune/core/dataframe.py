@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import operator
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -17,19 +16,9 @@ _MISSING = float("nan")  # what pandas puts in a cell a trial has no key for
 
 
 def _keyed_columns(prefix: str, mappings: list[Mapping[str, Any]]) -> dict[str, list[Any]]:
-    """One column per key, in order of first appearance; NaN where a trial lacks the key.
-
-    A mapping holding every key (the usual case) gives its whole row in one C call; the others are
-    read key by key.
-    """
-    keys = list(dict.fromkeys(itertools.chain.from_iterable(mappings)))
-    if len(keys) < 2:  # itemgetter of one key returns the value, not a row
-        return {f"{prefix}{k}": [m.get(k, _MISSING) for m in mappings] for k in keys}
-    whole_row = operator.itemgetter(*keys)
-    rows = [
-        whole_row(m) if len(m) == len(keys) else tuple(m.get(k, _MISSING) for k in keys) for m in mappings
-    ]
-    return {f"{prefix}{k}": list(column) for k, column in zip(keys, zip(*rows, strict=True), strict=True)}
+    """One column per key, in order of first appearance; NaN where a trial lacks the key."""
+    keys = dict.fromkeys(itertools.chain.from_iterable(mappings))
+    return {f"{prefix}{k}": [m.get(k, _MISSING) for m in mappings] for k in keys}
 
 
 def trials_to_dataframe(trials: Sequence[FrozenTrial], directions: Sequence[StudyDirection]) -> pd.DataFrame:
