@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import compileall
 import datetime as dt
+import gc
 import os
 import platform
 import statistics
@@ -165,7 +166,10 @@ def main() -> None:
         reader_storage.close()
 
     keep = storage if warm else None
-    runs = [asyncio.run(first_paint(url, keep, toggle_all=i == 0)) for i in range(args.repeat)]
+    runs = []
+    for i in range(args.repeat):
+        gc.collect()  # each run starts from a clean heap, as a new `ragtune tui` process does
+        runs.append(asyncio.run(first_paint(url, keep, toggle_all=i == 0)))
     paints, cpus = [r[0] for r in runs], [r[1] for r in runs]
     print(f"machine: {platform.machine()} {platform.processor() or ''} python {platform.python_version()}")
     print(f"storage: {described}  trials: {len(model.trials)}  front: {int(view.front.sum())}")

@@ -45,8 +45,9 @@ class RagtuneApp(App[None]):
 
     def on_mount(self) -> None:
         self.sub_title = self.storage.describe()
-        self.push_screen(StudyPickerScreen())
-        if self.study_name is not None:
+        if self.study_name is None:
+            self.push_screen(StudyPickerScreen())
+        else:  # the list is built only if the user goes back to it: the study paints sooner
             self.open_study(self.study_name)
 
     def open_study(self, study_name: str) -> None:
@@ -56,8 +57,12 @@ class RagtuneApp(App[None]):
 
     def show_study_list(self) -> None:
         """Back from a study to the list of studies."""
-        if isinstance(self.screen, StudyScreen):
+        if not isinstance(self.screen, StudyScreen):
+            return
+        if any(isinstance(s, StudyPickerScreen) for s in self.screen_stack):
             self.pop_screen()
+        else:
+            self.switch_screen(StudyPickerScreen())
         self.title = "ragtune"
 
     def action_help(self) -> None:

@@ -64,6 +64,27 @@ async def test_pick_a_study_then_go_back(storage: Storage, tmp_path: Path) -> No
         assert screen.model is not None and screen.model.objective_names == ("values_0", "values_1")
 
 
+async def test_a_study_named_at_start_opens_alone_and_esc_lists_the_studies(
+    storage: Storage, tmp_path: Path
+) -> None:
+    app = create_app(storage, "rag-demo", refresh_interval=None, choice_dir=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert study_screen(app).study_name == "rag-demo"
+        assert not any(isinstance(s, StudyPickerScreen) for s in app.screen_stack)  # built only if asked for
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, StudyPickerScreen)
+        assert [k.value for k in app.screen.query_one("#studies").rows] == ["plain", "rag-demo"]  # type: ignore[attr-defined]
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert study_screen(app).study_name == "rag-demo"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, StudyPickerScreen)
+        assert sum(isinstance(s, StudyPickerScreen) for s in app.screen_stack) == 1
+
+
 async def test_front_table_axes_filter_sort_and_detail(storage: Storage, tmp_path: Path) -> None:
     app = create_app(storage, "rag-demo", refresh_interval=None, choice_dir=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
