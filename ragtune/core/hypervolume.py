@@ -7,7 +7,7 @@ import bisect
 import numpy as np
 import numpy.typing as npt
 
-from ragtune.core.pareto import as_losses, is_pareto_front
+from ragtune.core.pareto import as_losses, is_pareto_front, unique_rows
 from ragtune.exceptions import ValidationError
 
 __all__ = ["hypervolume", "hypervolume_contributions"]
@@ -89,7 +89,7 @@ def _hv_wfg(points: FloatArray, ref: FloatArray) -> float:
     order makes every limit point share p_k's last coordinate, so its hypervolume is a
     slab of height ref[-1] - p_k[-1] over an (m-1)-dimensional hypervolume.
     """
-    points = np.unique(points, axis=0)
+    points = unique_rows(points)[0]
     points = points[is_pareto_front(points, assume_unique_lexsorted=True)]
     points = points[np.argsort(-points[:, -1], kind="stable")]
     head = points[:, :-1]
@@ -150,8 +150,7 @@ def hypervolume_contributions(losses: npt.ArrayLike, reference: npt.ArrayLike) -
     candidates = np.flatnonzero(np.all(points < ref, axis=1))
     if candidates.size == 0:
         return contributions
-    unique, inverse, counts = np.unique(points[candidates], axis=0, return_inverse=True, return_counts=True)
-    inverse = inverse.reshape(-1)
+    unique, inverse, counts = unique_rows(points[candidates])
     on_front = is_pareto_front(unique, assume_unique_lexsorted=True)
     front = unique[on_front]
     behind = unique[~on_front]

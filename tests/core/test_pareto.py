@@ -12,6 +12,7 @@ from ragtune.core.pareto import (
     dominates,
     is_pareto_front,
     non_dominated_sort,
+    unique_rows,
 )
 from ragtune.exceptions import ValidationError
 
@@ -175,3 +176,17 @@ def test_non_finite_losses_rejected(bad: list[list[float]]) -> None:
 def test_bad_shapes_rejected(shape: tuple[int, ...]) -> None:
     with pytest.raises(ValidationError, match="losses must be a 2-D array"):
         as_losses(np.zeros(shape))
+
+
+@pytest.mark.parametrize("m", [1, 2, 3, 5])
+@pytest.mark.parametrize("n", [0, 1, 2, 7, 60])
+def test_unique_rows_matches_numpy(m: int, n: int) -> None:
+    rng = np.random.default_rng(m * 100 + n)
+    points = rng.integers(-2, 3, size=(n, m)).astype(float)  # small grid: many duplicate rows
+    points[points == 0] = rng.choice([0.0, -0.0], size=int((points == 0).sum()))
+    unique, inverse, counts = unique_rows(points)
+    want, want_inverse, want_counts = np.unique(points, axis=0, return_inverse=True, return_counts=True)
+    np.testing.assert_array_equal(unique, want)
+    np.testing.assert_array_equal(inverse, want_inverse.reshape(-1))
+    np.testing.assert_array_equal(counts, want_counts)
+    np.testing.assert_array_equal(unique[inverse], points)
