@@ -61,7 +61,7 @@ def _front_contributions_2d(front: np.ndarray) -> np.ndarray:
     order = np.lexsort((front[:, 1], front[:, 0]))
     x, y = front[order, 0], front[order, 1]
     area = (np.append(x[1:], 1.1) - x) * (np.insert(y[:-1], 0, 1.1) - y)
-    out = np.empty_like(area)
+    out: np.ndarray = np.empty_like(area)
     out[order] = area
     return out
 
