@@ -39,20 +39,25 @@ def detail_text(app: RagtuneApp) -> str:
     return "\n".join(line[detail.region.x : detail.region.right] for line in screen_text(app).splitlines())
 
 
+async def open_rag_demo_and_go_back(app: RagtuneApp, pilot: Pilot[None]) -> None:
+    """On the study list: open "rag-demo" (the second row), then Esc back to the list."""
+    assert isinstance(app.screen, StudyPickerScreen)
+    table = app.screen.query_one("#studies")
+    # Same creation time (fixed clock), so by name.
+    assert [k.value for k in table.rows] == ["plain", "rag-demo"]  # type: ignore[attr-defined]
+    await pilot.press("down", "enter")
+    await settle(pilot)
+    assert study_screen(app).study_name == "rag-demo"
+    await pilot.press("escape")
+    await settle(pilot)
+    assert isinstance(app.screen, StudyPickerScreen)
+
+
 async def test_pick_a_study_then_go_back(storage: Storage, tmp_path: Path) -> None:
     app = create_app(storage, refresh_interval=None, choice_dir=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        assert isinstance(app.screen, StudyPickerScreen)
-        table = app.screen.query_one("#studies")
-        # Same creation time (fixed clock), so by name.
-        assert [k.value for k in table.rows] == ["plain", "rag-demo"]  # type: ignore[attr-defined]
-        await pilot.press("down", "enter")
-        await settle(pilot)
-        assert study_screen(app).study_name == "rag-demo"
-        await pilot.press("escape")
-        await settle(pilot)
-        assert isinstance(app.screen, StudyPickerScreen)
+        await open_rag_demo_and_go_back(app, pilot)
         # The header is row 0; "plain" is the first row. A click highlights, a click on the highlighted row opens.
         await pilot.click("#studies", offset=(3, 1))
         await pilot.pause()
@@ -74,14 +79,7 @@ async def test_a_study_named_at_start_opens_alone_and_esc_lists_the_studies(
         assert not any(isinstance(s, StudyPickerScreen) for s in app.screen_stack)  # built only if asked for
         await pilot.press("escape")
         await settle(pilot)
-        assert isinstance(app.screen, StudyPickerScreen)
-        assert [k.value for k in app.screen.query_one("#studies").rows] == ["plain", "rag-demo"]  # type: ignore[attr-defined]
-        await pilot.press("down", "enter")
-        await settle(pilot)
-        assert study_screen(app).study_name == "rag-demo"
-        await pilot.press("escape")
-        await settle(pilot)
-        assert isinstance(app.screen, StudyPickerScreen)
+        await open_rag_demo_and_go_back(app, pilot)
         assert sum(isinstance(s, StudyPickerScreen) for s in app.screen_stack) == 1
 
 
