@@ -14,18 +14,24 @@ from typing import Any
 import pytest
 
 import ragtune as rt
+from ragtune.choice import objective_names
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_generic_objective_example_runs():
+def test_generic_objective_example_runs(tmp_path: Path):
+    url = f"duckdb:///{tmp_path}/generic.duckdb"
     proc = subprocess.run(
-        [sys.executable, str(REPO / "examples" / "generic_objective.py"), "--trials", "40", "--seed", "1"],
+        [sys.executable, str(REPO / "examples" / "generic_objective.py"), "--trials", "40", "--seed", "1",
+         "--storage", url],
         capture_output=True, text=True, timeout=300,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     lines = [line for line in proc.stdout.splitlines() if line.startswith("trial ")]
     assert lines and all("accuracy=" in line and "cost=" in line for line in lines)
+    study = rt.load_study(study_name="generic", storage=url)
+    assert len(study.trials) == 40
+    assert objective_names(study.directions, study.user_attrs) == ("accuracy", "cost")  # what the TUI shows
 
 
 @pytest.fixture()
