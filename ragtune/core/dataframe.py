@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import operator
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +19,14 @@ _MISSING = float("nan")  # what pandas puts in a cell a trial has no key for
 def _keyed_columns(prefix: str, mappings: list[Mapping[str, Any]]) -> dict[str, list[Any]]:
     """One column per key, in order of first appearance; NaN where a trial lacks the key."""
     keys = dict.fromkeys(itertools.chain.from_iterable(mappings))
-    return {f"{prefix}{k}": [m.get(k, _MISSING) for m in mappings] for k in keys}
+    return {f"{prefix}{k}": _column(k, mappings) for k in keys}
+
+
+def _column(key: str, mappings: list[Mapping[str, Any]]) -> list[Any]:
+    try:  # every trial has the key (the usual case): the loop runs in C
+        return list(map(operator.itemgetter(key), mappings))
+    except KeyError:
+        return [m.get(key, _MISSING) for m in mappings]
 
 
 def trials_to_dataframe(trials: Sequence[FrozenTrial], directions: Sequence[StudyDirection]) -> pd.DataFrame:
