@@ -218,12 +218,9 @@ def build_index(
         ),
     )
     searcher = _guarded(retriever, "open", lambda: retriever.open(built.artifacts, chunks, vectors))
-    if cache is None:
-        state = IndexState(key, chunks, vectors, fitted, searcher, seconds)
-    else:
-        state = IndexState(
-            key, chunks, vectors, fitted, searcher, seconds, cache.retrievals, cache.query_vectors
-        )
+    memos = () if cache is None else (cache.retrievals, cache.query_vectors)
+    state = IndexState(key, chunks, vectors, fitted, searcher, seconds, *memos)
+    if cache is not None:
         cache.memo_put(key, state)
     hits = sum(1 for s in stages.values() if s == "hit")
     return Index(state, fingerprint, time.perf_counter() - started, hits, len(stages) - hits, stages)
