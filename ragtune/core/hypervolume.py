@@ -10,7 +10,7 @@ import numpy.typing as npt
 from ragtune.core.pareto import as_losses, is_pareto_front, unique_rows
 from ragtune.exceptions import ValidationError
 
-__all__ = ["hypervolume", "hypervolume_contributions"]
+__all__ = ["front_contributions_2d", "hypervolume", "hypervolume_contributions"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -170,6 +170,20 @@ def hypervolume_contributions(losses: npt.ArrayLike, reference: npt.ArrayLike) -
     per_unique[front_ids] = np.where(counts[front_ids] == 1, values, 0.0)
     contributions[candidates] = per_unique[inverse]
     return contributions
+
+
+def front_contributions_2d(front: FloatArray, reference: FloatArray) -> FloatArray:
+    """:func:`hypervolume_contributions` of the rows of one two-objective front, in the rows' order.
+
+    For rows that all lie inside the reference box and none of which dominates another (copies
+    allowed: an identical copy's contribution is zero on both sides). Sorted by the first objective,
+    each row's exclusive area is the rectangle up to its neighbours: the general function's
+    arithmetic, without its duplicate and dominance passes.
+    """
+    order = np.lexsort((front[:, 1], front[:, 0]))
+    out = np.empty(front.shape[0])
+    out[order] = _contributions_2d(front[order], front[:0], reference)
+    return out
 
 
 def _contributions_2d(front: FloatArray, behind: FloatArray, ref: FloatArray) -> FloatArray:

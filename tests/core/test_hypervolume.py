@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from ragtune.core.hypervolume import hypervolume, hypervolume_contributions
+from ragtune.core.hypervolume import front_contributions_2d, hypervolume, hypervolume_contributions
 from ragtune.exceptions import ValidationError
 
 # Exact references only differ from the implementation by floating-point summation order.
@@ -170,3 +170,15 @@ def test_single_point_hypervolume_is_box_volume(losses: np.ndarray) -> None:
     np.testing.assert_allclose(
         hypervolume_contributions(point[None, :], reference), [math.prod(reference - point)], rtol=1e-12
     )
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_two_objective_front_contributions_equal_the_general_function(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    x = np.sort(rng.choice(np.linspace(0.0, 1.0, 12), size=rng.integers(1, 12), replace=False))
+    front = np.column_stack([x, (1.0 - x) ** 2])  # y falls as x grows: one front
+    front = front[rng.integers(0, len(front), size=len(front) + 3)]  # duplicates, shuffled
+    got = front_contributions_2d(front, np.array([1.1, 1.1]))
+    want = hypervolume_contributions(front, np.array([1.1, 1.1]))
+    np.testing.assert_array_equal(got, want)  # same arithmetic: equal, not just close
+    assert (got[[np.sum(np.all(front == r, axis=1)) > 1 for r in front]] == 0).all()

@@ -12,7 +12,6 @@ from ragtune.core.distributions import (
     FloatDistribution,
     IntDistribution,
 )
-from ragtune.core.hypervolume import hypervolume_contributions
 from ragtune.core.trial_state import TrialState
 from ragtune.samplers.tpe.cache import Group
 from ragtune.samplers.tpe.fit import KernelConfig, fit_estimator, neighbour_bandwidth
@@ -20,7 +19,6 @@ from ragtune.samplers.tpe.space import UnitSpace, unit_dim
 from ragtune.samplers.tpe.split import (
     FrontMemo,
     _best_by_losses,
-    _front_contributions_2d,
     default_gamma,
     split_good,
 )
@@ -191,15 +189,3 @@ def test_split_prefers_feasible_then_least_violation_then_pruned_and_never_runni
         assert {order[i] for i in np.flatnonzero(good)} == expected
     good = split_good(view, rows, lambda n: 99, constraints=True)
     assert not good[order.index(running.number)]
-
-
-@pytest.mark.parametrize("seed", range(6))
-def test_two_objective_front_contributions_equal_the_general_function(seed: int) -> None:
-    rng = np.random.default_rng(seed)
-    x = np.sort(rng.choice(np.linspace(0.0, 1.0, 12), size=rng.integers(1, 12), replace=False))
-    front = np.column_stack([x, (1.0 - x) ** 2])  # y falls as x grows: one front
-    front = front[rng.integers(0, len(front), size=len(front) + 3)]  # duplicates, shuffled
-    got = _front_contributions_2d(front)
-    want = hypervolume_contributions(front, np.array([1.1, 1.1]))
-    np.testing.assert_array_equal(got, want)  # same arithmetic: equal, not just close
-    assert (got[[np.sum(np.all(front == r, axis=1)) > 1 for r in front]] == 0).all()

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ragtune.core.hypervolume import hypervolume_contributions
+from ragtune.core.hypervolume import front_contributions_2d, hypervolume_contributions
 from ragtune.core.pareto import is_pareto_front, non_dominated_sort
 from ragtune.core.trial_state import TrialState
 from ragtune.core.trials_view import TrialsView
@@ -42,28 +42,11 @@ def _hv_subset(points: np.ndarray, k: int) -> np.ndarray:
     while keep.size > k:
         rows = scaled[keep]
         contrib = (
-            _front_contributions_2d(rows) if rows.shape[1] == 2 else hypervolume_contributions(rows, ref)
+            front_contributions_2d(rows, ref) if rows.shape[1] == 2 else hypervolume_contributions(rows, ref)
         )
         drop = max(1, (keep.size - k) // 2)
         keep = np.delete(keep, np.argsort(contrib, kind="stable")[:drop])
     return keep
-
-
-def _front_contributions_2d(front: np.ndarray) -> np.ndarray:
-    """:func:`hypervolume_contributions` of the rows of one two-objective front in [0, 1]^2 against
-    the reference (1.1, 1.1), in the rows' order.
-
-    On a front sorted by the first objective each row's exclusive area is the rectangle up to its
-    neighbours, and an identical copy's is zero on both sides: one sort and two differences,
-    without the general function's duplicate and dominance passes (the same arithmetic, so the
-    same numbers).
-    """
-    order = np.lexsort((front[:, 1], front[:, 0]))
-    x, y = front[order, 0], front[order, 1]
-    area = (np.append(x[1:], 1.1) - x) * (np.insert(y[:-1], 0, 1.1) - y)
-    out: np.ndarray = np.empty_like(area)
-    out[order] = area
-    return out
 
 
 class FrontMemo:
