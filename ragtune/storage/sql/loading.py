@@ -91,7 +91,7 @@ def _vector(cells: dict[int, float]) -> tuple[float, ...]:
     return tuple(cells[j] for j in sorted(cells))
 
 
-def fill_params(records: Records, rows: Iterable[Any]) -> None:
+def _fill_params(records: Records, rows: Iterable[Any]) -> None:
     for tid, name, value, text in rows:
         rec = records.get(tid)
         if rec is not None:
@@ -154,7 +154,7 @@ def _fill_constraints(records: Records, rows: Iterable[Any]) -> None:
 
 def _fill(records: Records, kind: str, rows: Iterable[Any]) -> None:
     if kind == "p":
-        fill_params(records, rows)
+        _fill_params(records, rows)
     elif kind == "v":
         _fill_values(records, rows)
     elif kind == "i":
