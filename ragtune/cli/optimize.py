@@ -210,15 +210,16 @@ def _run_workers(
         # The storage URL travels in the environment (RAGTUNE_STORAGE), never on the command line
         # where `ps` would show its password to every local user.
         procs.append(subprocess.Popen(cmd, env={**os.environ, "RAGTUNE_STORAGE": storage}))
-    start_count = len(s.trials)
+    # Progress from the trials that finished since the last poll (not a re-read of the whole study).
+    study_id = s.storage.get_study_id_from_name(s.study_name)
+    cursor = s.storage.read_trials_since(study_id, 0).cursor
     with TrialProgress(n_trials, names, s.directions, enabled=show) as progress:
-        seen: set[int] = set()
         while True:
             alive = any(p.poll() is None for p in procs)
-            for t in s.trials[start_count:]:
-                if t.state.is_finished() and t.number not in seen:
-                    seen.add(t.number)
-                    progress(s, t)
+            delta = s.storage.read_trials_since(study_id, cursor)
+            cursor = delta.cursor
+            for t in delta.finished:
+                progress(s, t)
             if not alive:
                 break
             time.sleep(0.5)

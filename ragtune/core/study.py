@@ -67,7 +67,7 @@ class Study:
         self.directions: tuple[StudyDirection, ...] = storage.get_study_directions(self._study_id)
         self.sampler: Sampler = sampler if sampler is not None else default_sampler()
         self.pruner: Pruner = pruner if pruner is not None else NopPruner()
-        self._builder = TrialsViewBuilder(self.directions)
+        self._builder = TrialsViewBuilder(self.directions, storage.get_trial)
         self._stop_flag = threading.Event()
 
     # -- basic facts -----------------------------------------------------------------------

@@ -210,17 +210,17 @@ def _score_stats(rows: tuple[tuple[float, ...], ...] | None, m: int) -> tuple[In
 class CurveCache:
     """Curves of a study's trials, converting each finished trial once across calls.
 
-    Views built by one study list finished trials first, in a fixed order, as the same objects
-    every time; the cache keeps the converted prefix and checks by identity that a new view
-    extends it (a view of another study, or an older view in another thread, is handled too).
-    Thread-safe: one pruner may serve several worker threads.
+    Views of one history (same ``history_id``) list finished trials first, in a fixed order; the
+    cache keeps the converted prefix and extends it (a view of another study, or an older view in
+    another thread, is handled too). Thread-safe: one pruner may serve several worker threads.
     """
 
     def __init__(self, *, with_scores: bool) -> None:
         self._with_scores = with_scores
         self._lock = threading.Lock()
         self._directions: tuple[StudyDirection, ...] = ()
-        self._trials: list[FrozenTrial] = []
+        self._history = -1
+        self._n = 0  # finished rows converted
         self._chunk: _Chunk | None = None
 
     def curves(self, view: TrialsView) -> Curves:
@@ -228,24 +228,21 @@ class CurveCache:
         signs = loss_signs(view.directions)
         n_finished = int(np.count_nonzero(np.isin(view.states, _FINISHED)))
         with self._lock:
-            if self._chunk is None or self._directions != view.directions:
+            if self._chunk is None or self._directions != view.directions or self._history != view.history_id:
                 self._reset(view)
-            k = min(n_finished, len(self._trials))
-            if k and self._trials[k - 1] is not view.trials[k - 1]:
-                self._reset(view)
-                k = 0
             chunk = self._chunk
             assert chunk is not None
-            if n_finished > len(self._trials):
-                new = view.trials[len(self._trials) : n_finished]
+            if n_finished > self._n:
+                new = view.trials[self._n : n_finished]
                 chunk = chunk.join(_Chunk.of(new, signs, with_scores=self._with_scores))
                 self._chunk = chunk
-                self._trials.extend(new)
+                self._n = n_finished
         finished = chunk.head(n_finished)
         running = _Chunk.of(view.trials[n_finished:], signs, with_scores=self._with_scores)
         return finished.join(running).as_curves()
 
     def _reset(self, view: TrialsView) -> None:
         self._directions = view.directions
-        self._trials = []
+        self._history = view.history_id
+        self._n = 0
         self._chunk = _Chunk.empty(view.n_objectives)

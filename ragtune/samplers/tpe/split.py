@@ -167,7 +167,8 @@ def _best_pruned(view: TrialsView, rows: np.ndarray, k: int) -> np.ndarray:
     """The ``k`` most promising pruned rows: those that ran furthest, then by their last report."""
     if k >= rows.size:
         return rows
-    steps = np.array([-(view.trials[i].last_step or -1) for i in rows], dtype=float)
+    last = view.last_steps[rows]
+    steps = np.where(last > 0, -last, 1).astype(float)  # furthest first; no report and step 0 tie
     inter = view.last_intermediate[rows]
     finite = np.isfinite(inter).all(axis=1)
     score = np.full(rows.size, np.inf)

@@ -1,7 +1,8 @@
 """The PostgreSQL backend: many worker processes share a study through row locks and counters.
 
-Finished trials never change, so each process caches their snapshots and reads only trials that
-finished since its cursor, plus the unfinished ones. Trial numbers and finishing order come from
+Finished trials never change, so each process caches the snapshots of the latest ones (a bounded
+number: a worker's memory does not grow with the study) and reads only trials that finished since
+its cursor, plus the unfinished ones. Trial numbers and finishing order come from
 counters on the study row, bumped in the same transaction as the trial they number: gap-free, and
 commits happen in counter order, so a reader's snapshot always holds a prefix of the finishing order.
 A writer locks the study row before any trial row, or skips locked trial rows (the stale-trial
@@ -15,6 +16,7 @@ import datetime as dt
 import json
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Container, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
@@ -36,6 +38,7 @@ from ragtune.storage.sql.study_ops import SQLStudies
 
 _T, _ST = S.trials, S.studies
 _BULK_IDS = 2000  # above this many trials to fetch, read the whole study instead of an id list
+_CACHED_SNAPSHOTS = 512  # finished snapshots kept per process; older ones are read again if asked for
 _PARAM_KEYS = ("name", "value", "value_json", "distribution")
 _PARAM_DELAY = 0.01  # seconds a suggested param may wait to be written with the rest of its burst
 
@@ -57,7 +60,7 @@ class PostgresStore(SQLStudies):
         self._engine = engine
         self._auto = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._lock = threading.Lock()
-        self._cache: dict[int, FrozenTrial] = {}
+        self._cache = _Snapshots(_CACHED_SNAPSHOTS)
         self._owned: dict[int, TrialRecord] = {}  # unfinished trials this object created or claimed
         self._beats: dict[int, float] = {}  # trial_id -> monotonic time of the last heartbeat written
         self._sweeps: dict[int, float] = {}  # study_id -> monotonic time of the last stale sweep
@@ -86,7 +89,7 @@ class PostgresStore(SQLStudies):
     def _forget(self, trial_ids: list[int]) -> None:
         with self._lock:
             for tid in trial_ids:
-                self._cache.pop(tid, None)
+                self._cache.pop(tid)
                 self._owned.pop(tid, None)
                 self._beats.pop(tid, None)
         for tid in trial_ids:
@@ -114,7 +117,7 @@ class PostgresStore(SQLStudies):
                 if rec.state is TrialState.RUNNING:
                     self._beats[rec.trial_id] = time.monotonic()
             else:
-                self._cache[rec.trial_id] = frozen
+                self._cache.put(rec.trial_id, frozen)
         return frozen
 
     def claim_waiting_trial(self, study_id: int) -> FrozenTrial | None:
@@ -268,7 +271,8 @@ class PostgresStore(SQLStudies):
                 return (own or rec).freeze()
             cached = self._cache.get(rec.trial_id)
             if cached is None:  # a finished record read from the database: nobody else holds it
-                cached = self._cache[rec.trial_id] = rec.freeze(share=True)
+                cached = rec.freeze(share=True)
+                self._cache.put(rec.trial_id, cached)
             return cached
 
     def get_trial(self, trial_id: int) -> FrozenTrial:
@@ -293,12 +297,22 @@ class PostgresStore(SQLStudies):
             raise studies.no_study(study_id)
         raise TrialNotFound(f"no trial number {number} in this study ({n} trials)")
 
-    def _fetch(self, conn: sa.Connection, study_id: int, ids: list[int]) -> dict[int, TrialRecord]:
+    def _fetch(
+        self, conn: sa.Connection, study_id: int, ids: list[int]
+    ) -> tuple[dict[int, FrozenTrial], dict[int, TrialRecord]]:
+        """Cached snapshots of ``ids`` and records of the rest, read from the database."""
+        hits: dict[int, FrozenTrial] = {}
+        missing: list[int] = []
         with self._lock:
-            missing = [i for i in ids if i not in self._cache]
+            for i in ids:
+                snap = self._cache.get(i)
+                if snap is None:
+                    missing.append(i)
+                else:
+                    hits[i] = snap
         if len(missing) > _BULK_IDS:
-            return load_records(conn, _T.c.study_id == study_id)
-        return load_by_ids(conn, missing)
+            return hits, load_records(conn, _T.c.study_id == study_id)
+        return hits, load_by_ids(conn, missing)
 
     def get_all_trials(
         self, study_id: int, *, states: Container[TrialState] | None = None
@@ -308,11 +322,11 @@ class PostgresStore(SQLStudies):
             ids = [int(row[0]) for row in driver_rows(conn, query)]
             if not ids:
                 studies.require_study(conn, study_id)
-            fetched = self._fetch(conn, study_id, ids)
+            hits, fetched = self._fetch(conn, study_id, ids)
         out: list[FrozenTrial] = []
         for tid in ids:
             rec = fetched.get(tid)
-            snap = self._remember(rec) if rec is not None else self._cached(tid)
+            snap = self._remember(rec) if rec is not None else hits.get(tid)
             if snap is not None:  # None: deleted meanwhile
                 out.append(snap)
         return out if states is None else [t for t in out if t.state in states]
@@ -331,14 +345,14 @@ class PostgresStore(SQLStudies):
             if not rows:
                 raise studies.no_study(study_id)
             found = [(int(tid), seq) for _, tid, seq in rows if tid is not None]
-            fetched = self._fetch(conn, study_id, [tid for tid, _ in found])
+            hits, fetched = self._fetch(conn, study_id, [tid for tid, _ in found])
         finished: list[FrozenTrial] = []
         unfinished: list[FrozenTrial] = []
         for tid, seq in found:
             rec = fetched.get(tid)
             if rec is not None and seq is None and not rec.unfinished:
                 continue  # it finished after the first query; the next read returns it as finished
-            snap = self._remember(rec) if rec is not None else self._cached(tid)
+            snap = self._remember(rec) if rec is not None else hits.get(tid)
             if snap is not None:
                 (unfinished if seq is None else finished).append(snap)
         # The counter comes from the same statement as the rows: the cursor never skips a trial.
@@ -373,3 +387,22 @@ class PostgresStore(SQLStudies):
     def close(self) -> None:
         self._params.close()
         self._engine.dispose()
+
+
+class _Snapshots:
+    """Finished snapshots by trial id, at most ``capacity``: the oldest stored goes first."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._by_id: OrderedDict[int, FrozenTrial] = OrderedDict()
+
+    def get(self, trial_id: int) -> FrozenTrial | None:
+        return self._by_id.get(trial_id)
+
+    def put(self, trial_id: int, snap: FrozenTrial) -> None:
+        self._by_id[trial_id] = snap
+        if len(self._by_id) > self.capacity:
+            self._by_id.popitem(last=False)
+
+    def pop(self, trial_id: int) -> None:
+        self._by_id.pop(trial_id, None)
