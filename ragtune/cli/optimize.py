@@ -100,7 +100,7 @@ def optimize(
                 f"study [bold]{study_name}[/bold] in {mask_url(storage)}: objectives {', '.join(names)}; "
                 f"{len(tuner.evaluator.questions)} questions in rungs {tuner.evaluator.rungs}"
             )
-        before = len(s.trials)
+        before = s.storage.get_n_trials(s.storage.get_study_id_from_name(s.study_name))
         if workers > 1:
             _run_workers(
                 pipeline_file,

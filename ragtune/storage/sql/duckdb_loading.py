@@ -11,16 +11,13 @@ params in the same order are decoded together, a column at a time.
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
-from numpy.typing import NDArray
-
 from ragtune.storage.sql import schema as S
 from ragtune.storage.sql.loading import Records, record_from_row
-from ragtune.storage.sql.records import distribution, no_gc
+from ragtune.storage.sql.param_blocks import fill_params
+from ragtune.storage.sql.records import no_gc
 
 _IN_STUDY = "trial_id IN (SELECT trial_id FROM trials WHERE study_id = $sid)"
 
@@ -81,7 +78,7 @@ def load_study(raw: Any, study_id: int) -> Records:
         kinds = rows(_PARAM_KINDS)
         if kinds:
             cells = raw.execute(_PARAM_CELLS, {"sid": study_id}).fetchnumpy()
-            _fill_params(records, kinds, cells["trial_id"], cells["kind"], cells["value"])
+            fill_params(records, kinds, cells["trial_id"], cells["kind"], cells["value"])
         for tid, vector in rows(_VALUES):
             rec = records.get(tid)
             if rec is not None and not rec.unfinished:
@@ -112,42 +109,3 @@ def _fill_attrs(records: Records, found: Sequence[Any], *, system: bool) -> None
         rec = records.get(tid)
         if rec is not None:
             (rec.system_attrs if system else rec.user_attrs)[key] = value
-
-
-def _fill_params(
-    records: Records,
-    kinds: Sequence[Any],
-    trial_ids: NDArray[np.int64],
-    kind_ids: NDArray[np.int64],
-    values: NDArray[np.float64],
-) -> None:
-    """Each trial's params from cells sorted by trial: (trial id, kind number, internal value).
-
-    Trials whose cells list the same kinds in the same order (one per path through a define-by-run
-    space) form a block of shape (trials, params); each column is decoded by its distribution at
-    once, and each trial's dicts are built from its row of the block.
-    """
-    names = [str(name) for name, _ in kinds]
-    dists = [distribution(text) for _, text in kinds]
-    starts = np.flatnonzero(np.r_[True, trial_ids[1:] != trial_ids[:-1]])
-    ends = np.r_[starts[1:], len(trial_ids)]
-    signature = kind_ids.astype(np.int32).tobytes()
-    width = np.dtype(np.int32).itemsize
-    paths: defaultdict[bytes, list[int]] = defaultdict(list)
-    for i, (a, b) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
-        paths[signature[a * width : b * width]].append(i)
-    for path, members in paths.items():
-        kind_of = np.frombuffer(path, dtype=np.int32).tolist()
-        keys = [names[k] for k in kind_of]
-        path_dists = {names[k]: dists[k] for k in kind_of}
-        first = starts[members]
-        block = values[first[:, None] + np.arange(len(kind_of))]
-        externals = [dists[k].to_external_many(block[:, j]) for j, k in enumerate(kind_of)]
-        for tid, internals, params in zip(
-            trial_ids[first].tolist(), block.tolist(), zip(*externals, strict=True), strict=True
-        ):
-            rec = records.get(tid)
-            if rec is not None:
-                rec.internals = dict(zip(keys, internals, strict=True))
-                rec.params = dict(zip(keys, params, strict=True))
-                rec.distributions = dict(path_dists)

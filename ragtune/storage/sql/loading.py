@@ -7,8 +7,9 @@ trip. A DuckDB study is loaded whole, once, by :mod:`ragtune.storage.sql.duckdb_
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
+from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
@@ -61,12 +62,15 @@ _UNION_SLOTS = {
 _UNION_COLUMNS = {"name": 2, "key": 2, "value_json": 7, "distribution": 7, "value": 6}
 
 
-def _union_query(ids: sa.Select[Any]) -> sa.CompoundSelect[Any]:
-    """Every detail row of the trials in ``ids`` as (trial_id, kind, name, a, b, c, num, txt)."""
+def _union_query(ids: sa.Select[Any], *, params: bool = True) -> sa.CompoundSelect[Any]:
+    """Every detail row of the trials in ``ids`` as (trial_id, kind, name, a, b, c, num, txt); without
+    the params rows if not ``params``."""
     types: list[sa.types.TypeEngine[Any]] = [sa.Text(), sa.BigInteger(), sa.BigInteger(), sa.BigInteger()]
     types += [sa.Double(), sa.Text()]
     branches = []
     for kind, (table, names) in _DETAILS.items():
+        if kind == "p" and not params:
+            continue
         slots: list[sa.ColumnElement[Any]] = [sa.cast(sa.null(), t) for t in types]
         ints = iter((1, 2, 3))  # a, b, c: integer columns in their order
         for n in names[1:]:
@@ -101,14 +105,20 @@ def _fill_params(records: Records, rows: Iterable[Any]) -> None:
             rec.distributions[name] = dist
 
 
+def _by_trial(rows: Iterable[Any]) -> Iterator[tuple[int, tuple[float, ...]]]:
+    """(trial id, vector) from (trial id, index, value) rows in any order: the values by index."""
+    for tid, cells in groupby(sorted(rows, key=_TRIAL_AND_INDEX), key=_TRIAL):
+        yield tid, tuple(map(_VALUE, cells))
+
+
+_TRIAL_AND_INDEX, _TRIAL, _VALUE = itemgetter(0, 1), itemgetter(0), itemgetter(2)
+
+
 def _fill_values(records: Records, rows: Iterable[Any]) -> None:
-    cells: dict[int, dict[int, float]] = defaultdict(dict)
-    for tid, objective, value in rows:
-        cells[int(tid)][int(objective)] = value
-    for tid, by_objective in cells.items():
+    for tid, vector in _by_trial(rows):
         rec = records.get(tid)
         if rec is not None and not rec.unfinished:  # finished after its row was read: next read
-            rec.values = _vector(by_objective)
+            rec.values = vector
 
 
 def _fill_intermediate(records: Records, rows: Iterable[Any]) -> None:
@@ -143,13 +153,10 @@ def _fill_attrs(records: Records, rows: Iterable[Any], *, system: bool) -> None:
 
 
 def _fill_constraints(records: Records, rows: Iterable[Any]) -> None:
-    cells: dict[int, dict[int, float]] = defaultdict(dict)
-    for tid, idx, value in rows:
-        cells[int(tid)][int(idx)] = value
-    for tid, by_idx in cells.items():
+    for tid, vector in _by_trial(rows):
         rec = records.get(tid)
         if rec is not None:
-            rec.constraints = _vector(by_idx)
+            rec.constraints = vector
 
 
 def _fill(records: Records, kind: str, rows: Iterable[Any]) -> None:
@@ -181,13 +188,13 @@ def record_from_row(row: Any) -> TrialRecord:
     )
 
 
-def load_records(conn: sa.Connection, where: sa.ColumnElement[bool]) -> Records:
-    """Trials matching ``where`` (on the trials table), ordered by number, with all details, in two
-    queries (the details in one UNION ALL)."""
+def load_records(conn: sa.Connection, where: sa.ColumnElement[bool], *, params: bool = True) -> Records:
+    """Trials matching ``where`` (on the trials table), ordered by number, with all details (params
+    only if ``params``), in two queries (the details in one UNION ALL)."""
     ids = sa.select(_T.c.trial_id).where(where)
     return _records(
         lambda: driver_rows(conn, sa.select(*_TRIAL_COLUMNS).where(where).order_by(_T.c.number)),
-        lambda: driver_rows(conn, _union_query(ids)),
+        lambda: driver_rows(conn, _union_query(ids, params=params)),
     )
 
 

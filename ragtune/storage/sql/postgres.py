@@ -17,7 +17,7 @@ import json
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Container, Iterator
+from collections.abc import Container, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
@@ -28,10 +28,10 @@ from ragtune.core.frozen_trial import FrozenTrial
 from ragtune.core.trial_state import TrialState
 from ragtune.exceptions import TrialNotFound, UpdateFinishedTrialError
 from ragtune.storage.base import TrialsDelta
-from ragtune.storage.sql import liveness, studies, writes
+from ragtune.storage.sql import liveness, pg_loading, studies, writes
 from ragtune.storage.sql import pg_statements as Q
 from ragtune.storage.sql import schema as S
-from ragtune.storage.sql.loading import driver_rows, load_by_ids, load_records
+from ragtune.storage.sql.loading import driver_rows, load_by_ids
 from ragtune.storage.sql.pg_params import ParamBuffer
 from ragtune.storage.sql.records import STATE_NAMES, TrialRecord, distribution_json, dumps
 from ragtune.storage.sql.study_ops import SQLStudies
@@ -265,15 +265,22 @@ class PostgresStore(SQLStudies):
 
     def _remember(self, rec: TrialRecord) -> FrozenTrial:
         with self._lock:
-            if rec.unfinished:
-                # This process's own trials: its memory has the params still on their way.
-                own = self._owned.get(rec.trial_id)
-                return (own or rec).freeze()
-            cached = self._cache.get(rec.trial_id)
-            if cached is None:  # a finished record read from the database: nobody else holds it
-                cached = rec.freeze(share=True)
-                self._cache.put(rec.trial_id, cached)
-            return cached
+            return self._remember_locked(rec)
+
+    def _remember_all(self, recs: Iterable[TrialRecord]) -> dict[int, FrozenTrial]:
+        with self._lock:
+            return {rec.trial_id: self._remember_locked(rec) for rec in recs}
+
+    def _remember_locked(self, rec: TrialRecord) -> FrozenTrial:
+        if rec.unfinished:
+            # This process's own trials: its memory has the params still on their way.
+            own = self._owned.get(rec.trial_id)
+            return (own or rec).freeze()
+        cached = self._cache.get(rec.trial_id)
+        if cached is None:  # a finished record read from the database: nobody else holds it
+            cached = rec.freeze(share=True)
+            self._cache.put(rec.trial_id, cached)
+        return cached
 
     def get_trial(self, trial_id: int) -> FrozenTrial:
         cached = self._cached(trial_id)
@@ -311,22 +318,24 @@ class PostgresStore(SQLStudies):
                 else:
                     hits[i] = snap
         if len(missing) > _BULK_IDS:
-            return hits, load_records(conn, _T.c.study_id == study_id)
+            return hits, pg_loading.load_study(conn, study_id)
         return hits, load_by_ids(conn, missing)
 
     def get_all_trials(
         self, study_id: int, *, states: Container[TrialState] | None = None
     ) -> list[FrozenTrial]:
+        with self._lock:
+            self._cache.keep_all()
         with self._auto.connect() as conn:
             query = sa.select(_T.c.trial_id).where(_T.c.study_id == study_id).order_by(_T.c.number)
             ids = [int(row[0]) for row in driver_rows(conn, query)]
             if not ids:
                 studies.require_study(conn, study_id)
             hits, fetched = self._fetch(conn, study_id, ids)
+        hits.update(self._remember_all(fetched.values()))
         out: list[FrozenTrial] = []
         for tid in ids:
-            rec = fetched.get(tid)
-            snap = self._remember(rec) if rec is not None else hits.get(tid)
+            snap = hits.get(tid)
             if snap is not None:  # None: deleted meanwhile
                 out.append(snap)
         return out if states is None else [t for t in out if t.state in states]
@@ -390,10 +399,16 @@ class PostgresStore(SQLStudies):
 
 
 class _Snapshots:
-    """Finished snapshots by trial id, at most ``capacity``: the oldest stored goes first."""
+    """Finished snapshots by trial id, at most ``capacity`` (the oldest stored goes first).
+
+    A worker needs only recent snapshots (its samplers keep arrays), so its memory stays flat
+    however big the study grows. A process that asks for every trial of a study (``study.trials``,
+    ``trials_dataframe``, the TUI) holds them all anyway and will likely ask again: from then on
+    nothing is evicted, and the next such read fetches only trials it has not seen.
+    """
 
     def __init__(self, capacity: int) -> None:
-        self.capacity = capacity
+        self.capacity: int | None = capacity
         self._by_id: OrderedDict[int, FrozenTrial] = OrderedDict()
 
     def get(self, trial_id: int) -> FrozenTrial | None:
@@ -401,8 +416,11 @@ class _Snapshots:
 
     def put(self, trial_id: int, snap: FrozenTrial) -> None:
         self._by_id[trial_id] = snap
-        if len(self._by_id) > self.capacity:
+        if self.capacity is not None and len(self._by_id) > self.capacity:
             self._by_id.popitem(last=False)
 
     def pop(self, trial_id: int) -> None:
         self._by_id.pop(trial_id, None)
+
+    def keep_all(self) -> None:
+        self.capacity = None
