@@ -68,21 +68,25 @@ def _same(a: Any, b: Any) -> None:
         assert a.internals == b.internals
 
 
-@pytest.mark.postgres
-def test_bulk_read_equals_the_row_read(postgres_url: str) -> None:
-    storage, sid = _study(postgres_url)
+def _both_reads(url: str) -> tuple[loading.Records, loading.Records]:
+    """The test study read row by row and in bulk (then deleted)."""
+    storage, sid = _study(url)
     try:
         with storage._b._auto.connect() as conn:
-            rows = loading.load_records(conn, S.trials.c.study_id == sid)
-            bulk = pg_loading.load_study(conn, sid)
-        paths = {tuple(r.distributions.items()) for r in rows.values() if r.distributions}
-        assert len(paths) >= 4 and len(bulk) == len(rows) == 43
-        assert {r.state for r in rows.values()} >= {TrialState.COMPLETE, TrialState.FAIL, TrialState.WAITING}
-        for tid, rec in rows.items():
-            _same(bulk[tid], rec)
+            return loading.load_records(conn, S.trials.c.study_id == sid), pg_loading.load_study(conn, sid)
     finally:
         storage.delete_study(sid)
         storage.close()
+
+
+@pytest.mark.postgres
+def test_bulk_read_equals_the_row_read(postgres_url: str) -> None:
+    rows, bulk = _both_reads(postgres_url)
+    paths = {tuple(r.distributions.items()) for r in rows.values() if r.distributions}
+    assert len(paths) >= 4 and len(bulk) == len(rows) == 43
+    assert {r.state for r in rows.values()} >= {TrialState.COMPLETE, TrialState.FAIL, TrialState.WAITING}
+    for tid, rec in rows.items():
+        _same(bulk[tid], rec)
 
 
 @pytest.mark.postgres
@@ -91,16 +95,17 @@ def test_hash_collisions_fall_back_to_the_row_read(
 ) -> None:
     for name in ("_CELLS", "_KINDS"):  # every pair gets the same key
         monkeypatch.setattr(pg_loading, name, getattr(pg_loading, name).replace(pg_loading._KEY, "0::int8"))
-    storage, sid = _study(postgres_url)
-    try:
-        with storage._b._auto.connect() as conn:
-            rows = loading.load_records(conn, S.trials.c.study_id == sid)
-            bulk = pg_loading.load_study(conn, sid)
-        for tid, rec in rows.items():
-            _same(bulk[tid], rec)
-    finally:
-        storage.delete_study(sid)
-        storage.close()
+    fallbacks: list[bool] = []
+
+    def row_read(conn: Any, where: Any, *, params: bool = True) -> loading.Records:
+        fallbacks.append(params)
+        return loading.load_records(conn, where, params=params)
+
+    monkeypatch.setattr(pg_loading, "load_records", row_read)
+    rows, bulk = _both_reads(postgres_url)
+    assert fallbacks == [False, True]  # the records without params, then the whole row read
+    for tid, rec in rows.items():
+        _same(bulk[tid], rec)
 
 
 @pytest.mark.postgres
