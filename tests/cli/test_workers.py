@@ -33,3 +33,20 @@ def test_two_worker_processes_share_one_study(postgres_url, tiny_pipeline, tmp_p
     # in this small discrete space while both workers run.
     configs = Counter(tuple(sorted(t.params.items())) for t in trials)
     assert max(configs.values()) == 1, configs
+
+
+@pytest.mark.postgres
+def test_optimize_with_workers_runs_them_and_reports_their_trials(postgres_url, tiny_pipeline, tmp_path):
+    """`ragtune optimize --workers 2` starts two worker processes and follows their trials."""
+    import json
+
+    study = f"optimize-workers-{uuid.uuid4().hex[:8]}"
+    cmd = [sys.executable, "-m", "ragtune", "optimize", str(tiny_pipeline), "--study", study,
+           "--storage", postgres_url, "--workers", "2", "--n-trials", "4", "--max-questions", "20",
+           "--seed", "3", "--json"]
+    done = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(done.stdout)
+    assert (report["n_trials"], report["new_trials"]) == (4, 4)
+    trials = rt.load_study(study_name=study, storage=postgres_url).trials
+    assert sorted(t.number for t in trials) == [0, 1, 2, 3] and all(t.state.is_finished() for t in trials)
