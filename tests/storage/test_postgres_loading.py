@@ -109,6 +109,23 @@ def test_hash_collisions_fall_back_to_the_row_read(
 
 
 @pytest.mark.postgres
+def test_a_server_without_the_hash_function_gets_the_row_read(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL before 11 has no hashtextextended: the read falls back, the connection stays usable."""
+    for name in ("_CELLS", "_KINDS"):
+        monkeypatch.setattr(
+            pg_loading,
+            name,
+            getattr(pg_loading, name).replace("hashtextextended", "ragtune_no_such_function"),
+        )
+    rows, bulk = _both_reads(postgres_url)
+    assert len(bulk) == len(rows) == 43
+    for tid, rec in rows.items():
+        _same(bulk[tid], rec)
+
+
+@pytest.mark.postgres
 def test_study_trials_use_the_bulk_read_and_keep_what_they_read(
     postgres_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -40,6 +40,8 @@ def load_study(conn: sa.Connection, study_id: int) -> Records:
     if not records:
         return records
     raw: Any = conn.connection.driver_connection
+    from psycopg.errors import UndefinedFunction  # the postgres extra: imported only on this path
+
     try:
         with raw.cursor() as cur:
             cur.execute(_CELLS, {"sid": study_id}, binary=True)
@@ -50,6 +52,8 @@ def load_study(conn: sa.Connection, study_id: int) -> Records:
             keys, first = np.unique(cells["key"], return_index=True)
             cur.execute(_KINDS, {"tids": cells["tid"][first].astype(np.int64).tolist()})
             kinds = cur.fetchall()
+    except UndefinedFunction:  # a server older than PostgreSQL 11 (no hashtextextended)
+        return load_records(conn, where)
     except BaseException:
         conn.invalidate()
         raise
