@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -25,6 +26,7 @@ IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
 _FINISHED = (int(TrialState.COMPLETE), int(TrialState.PRUNED), int(TrialState.FAIL))
+Scores = tuple[tuple[float, ...], ...]  # one report's per-question rows (one value per objective)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -36,7 +38,8 @@ class Curves:
     n_objectives)``; a single value reported in a multi-objective study fills every column (each
     with that column's sign) and has ``full`` False. ``score_n`` / ``score_sd`` hold, per report
     and column, how many finite per-question scores came with it and their sample standard
-    deviation (0 / NaN when the report had no scores or fewer than two).
+    deviation (0 / NaN when the report had no scores or fewer than two); ``scores[i]`` is report
+    ``i``'s per-question rows as reported (None when it had none, or when built without scores).
     """
 
     numbers: IntArray
@@ -47,6 +50,7 @@ class Curves:
     full: BoolArray
     score_n: IntArray
     score_sd: FloatArray
+    scores: Sequence[Scores | None]
 
     def __len__(self) -> int:
         return len(self.numbers)
@@ -92,6 +96,7 @@ class _Chunk:
     full: BoolArray
     score_n: IntArray
     score_sd: FloatArray
+    scores: list[Scores | None]
 
     @classmethod
     def empty(cls, m: int) -> _Chunk:
@@ -104,6 +109,7 @@ class _Chunk:
             np.empty(0, bool),
             np.empty((0, m), np.int64),
             np.empty((0, m)),
+            [],
         )
 
     @classmethod
@@ -115,6 +121,7 @@ class _Chunk:
         lengths: list[int] = []
         score_n: list[IntArray] = []
         score_sd: list[FloatArray] = []
+        scores: list[Scores | None] = []
         for t in trials:
             ordered = sorted(t.intermediate_values)
             lengths.append(len(ordered))
@@ -123,8 +130,10 @@ class _Chunk:
                 steps.append(s)
                 full.append(len(v) == m)
                 rows.append(v if len(v) == m else (v[0],) * m)
+                raw = t.intermediate_scores.get(s) if with_scores else None
+                scores.append(raw)
                 if with_scores:
-                    n, sd = _score_stats(t.intermediate_scores.get(s), m)
+                    n, sd = _score_stats(raw, m)
                     score_n.append(n)
                     score_sd.append(sd)
         n_reports = len(steps)
@@ -142,6 +151,7 @@ class _Chunk:
             np.array(score_sd, dtype=float).reshape(n_reports, m)
             if with_scores
             else np.full((n_reports, m), np.nan),
+            scores,
         )
 
     def head(self, n_rows: int) -> _Chunk:
@@ -156,23 +166,23 @@ class _Chunk:
             self.full[:end],
             self.score_n[:end],
             self.score_sd[:end],
+            self.scores[:end],
         )
 
     def join(self, other: _Chunk) -> _Chunk:
+        def cat(a: Any, b: Any) -> Any:
+            return np.concatenate([a, b])
+
         return _Chunk(
-            *(
-                np.concatenate([a, b])
-                for a, b in (
-                    (self.numbers, other.numbers),
-                    (self.states, other.states),
-                    (self.lengths, other.lengths),
-                    (self.steps, other.steps),
-                    (self.losses, other.losses),
-                    (self.full, other.full),
-                    (self.score_n, other.score_n),
-                    (self.score_sd, other.score_sd),
-                )
-            )
+            cat(self.numbers, other.numbers),
+            cat(self.states, other.states),
+            cat(self.lengths, other.lengths),
+            cat(self.steps, other.steps),
+            cat(self.losses, other.losses),
+            cat(self.full, other.full),
+            cat(self.score_n, other.score_n),
+            cat(self.score_sd, other.score_sd),
+            self.scores + other.scores,
         )
 
     def as_curves(self) -> Curves:
@@ -186,6 +196,7 @@ class _Chunk:
             self.full,
             self.score_n,
             self.score_sd,
+            self.scores,
         )
 
 

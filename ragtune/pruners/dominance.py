@@ -182,14 +182,12 @@ class ParetoPruner(Pruner):
             return False
         signs = loss_signs(view.directions)
         own_rows = _score_matrix(trial.intermediate_scores.get(max(trial.intermediate_values)), len(signs))
-        rows_of = np.searchsorted(curves.offsets, idx, side="right") - 1
         m = len(signs)
         paired_alpha = 1.0 - self._confidence
         # Most clearly dominating first: the first success decides.
         order = np.argsort(np.max(losses - own_loss, axis=1), kind="stable")
         for k in order[candidates[order]]:
-            other = view.trials[int(rows_of[k])]
-            other_rows = _score_matrix(other.intermediate_scores.get(int(curves.steps[idx[k]])), m)
+            other_rows = _score_matrix(curves.scores[int(idx[k])], m)
             ub = losses[k] + other_hw[k] - optimistic
             if own_rows is not None and other_rows is not None and own_rows.shape == other_rows.shape:
                 # Paired test on every objective whose per-question scores both trials have; an

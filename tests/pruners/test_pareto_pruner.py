@@ -108,6 +108,27 @@ def test_paired_test_uses_question_alignment(history: HistoryFactory) -> None:
         assert h.decide({20: [0.4, 120.0]}, scores={20: _rows(a * 2, 120.0)}) == [expected]
 
 
+def test_paired_test_reads_competitors_scores_from_its_curves_not_the_storage(
+    history: HistoryFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Views keep only the latest snapshots (WINDOW 0 here); a competitor's per-question scores
+    come from the pruner's curves, so repeated decisions read no old trial back."""
+    from ragtune.core import trials_view
+
+    monkeypatch.setattr(trials_view, "WINDOW", 0)
+    h = history(ParetoPruner(n_startup_trials=0, min_trials_at_rung=1), MAX_MIN)
+    h.add({20: [0.6, 100.0]}, scores={20: _rows(([1.0] * 6 + [0.0] * 4) * 2, 100.0)})
+    reads: list[int] = []  # trials the views read back from the storage
+    fetch = h.study._builder._fetch
+    monkeypatch.setattr(h.study._builder, "_fetch", lambda tid: reads.append(tid) or fetch(tid))
+    a = _rows(([1.0] * 4 + [0.0] * 6) * 2, 120.0)  # as in test_paired_test_uses_question_alignment
+    assert [h.decide({20: [0.4, 120.0]}, scores={20: a}) for _ in range(4)] == [[True]] * 4
+    competitor = h.study.trials[0].trial_id
+    # Each finished trial is read at most once, when the curves take it in (the decisions' own
+    # FAIL trials among them); the competitor is not read again for every decision.
+    assert reads.count(competitor) <= 1 and len(reads) == len(set(reads))
+
+
 def test_paired_test_kept_for_objectives_with_scores_when_another_has_none(history: HistoryFactory) -> None:
     """A p95 latency has no per-question value (NaN column): quality is still tested paired and
     latency falls back to its unpaired, history-calibrated bound (exact here: 0)."""

@@ -16,8 +16,9 @@ def _study(seed: int, n: int) -> rt.Study:
     for i in range(n):
         t = study.ask()
         steps = sorted(rng.choice(np.arange(1, 30), size=int(rng.integers(0, 6)), replace=False).tolist())
-        for s in steps:
-            t.report([float(rng.normal()), float(rng.normal())], s)
+        for s in steps:  # per-question scores with the even steps
+            scores = [[float(s), 1.0], [s + 0.5, 2.0]] if s % 2 == 0 else None
+            t.report([float(rng.normal()), float(rng.normal())], s, scores=scores)
         if i % 4 != 3:
             study.tell(t, state=rt.TrialState.PRUNED if i % 3 == 0 else rt.TrialState.FAIL)
     return study
@@ -47,6 +48,12 @@ def test_queries_match_a_python_loop() -> None:
             if later:
                 assert curves.steps[first[row]] == min(later)
                 assert curves.losses[first[row], 1] == t.intermediate_values[min(later)][1]
+    scored = CurveCache(with_scores=True).curves(view)
+    assert any(r is not None for r in scored.scores) and any(r is None for r in scored.scores)
+    for row, t in enumerate(view.trials):  # each report's per-question rows, as reported
+        steps = scored.steps[scored.offsets[row] : scored.offsets[row + 1]]
+        reported = scored.scores[scored.offsets[row] : scored.offsets[row + 1]]
+        assert list(reported) == [t.intermediate_scores.get(int(s)) for s in steps]
 
 
 def test_cache_handles_growing_older_and_foreign_views() -> None:
@@ -69,6 +76,7 @@ def test_cache_handles_growing_older_and_foreign_views() -> None:
         got = cache.curves(view)
         for field in ("numbers", "states", "offsets", "steps", "losses", "full", "score_n", "score_sd"):
             assert np.array_equal(getattr(got, field), getattr(expected, field), equal_nan=True), field
+        assert list(got.scores) == list(expected.scores)
 
 
 def test_single_values_and_scores_in_a_multi_objective_study() -> None:
