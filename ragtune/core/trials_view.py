@@ -231,8 +231,7 @@ class TrialsViewBuilder:
         self._signs = loss_signs(self.directions)
         self._cols = _Columns(len(self.directions))
         self._fetch = fetch
-        self._window: list[FrozenTrial] = []  # snapshots of finished rows _start, _start + 1, ...
-        self._start = 0
+        self._window: list[FrozenTrial] = []  # snapshots of the last len(_window) finished rows
         self._history_id = next(_history_ids)
         self._dists: dict[str, AnyDistribution] = {}
         self._has_constraints = False
@@ -256,10 +255,7 @@ class TrialsViewBuilder:
         with self._lock:
             cols = self._cols
             if self._fetch is not None and len(self._window) > 2 * WINDOW:
-                # A new list: views built earlier keep the one they hold.
-                drop = len(self._window) - WINDOW
-                self._window = self._window[drop:]
-                self._start += drop
+                self._window = self._window[-WINDOW:]  # a new list: views built earlier keep theirs
             for t in new_finished:
                 # Threads of one study read deltas from the same cursor concurrently: a trial two
                 # deltas both hold is appended once.
@@ -311,7 +307,7 @@ class TrialsViewBuilder:
         ids = _readonly(ids)
         return TrialsView(
             directions=self.directions,
-            trials=_TrialRows(n, ids, self._window, self._start, unfinished, self._fetch),
+            trials=_TrialRows(n, ids, self._window, n - len(self._window), unfinished, self._fetch),
             history_id=self._history_id,
             numbers=_readonly(numbers),
             trial_ids=ids,

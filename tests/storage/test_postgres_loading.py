@@ -68,6 +68,11 @@ def _same(a: Any, b: Any) -> None:
         assert a.internals == b.internals
 
 
+def _all_same(bulk: loading.Records, rows: loading.Records) -> None:
+    for tid, rec in rows.items():
+        _same(bulk[tid], rec)
+
+
 def _both_reads(url: str) -> tuple[loading.Records, loading.Records]:
     """The test study read row by row and in bulk (then deleted)."""
     storage, sid = _study(url)
@@ -85,8 +90,7 @@ def test_bulk_read_equals_the_row_read(postgres_url: str) -> None:
     paths = {tuple(r.distributions.items()) for r in rows.values() if r.distributions}
     assert len(paths) >= 4 and len(bulk) == len(rows) == 43
     assert {r.state for r in rows.values()} >= {TrialState.COMPLETE, TrialState.FAIL, TrialState.WAITING}
-    for tid, rec in rows.items():
-        _same(bulk[tid], rec)
+    _all_same(bulk, rows)
 
 
 @pytest.mark.postgres
@@ -104,8 +108,7 @@ def test_hash_collisions_fall_back_to_the_row_read(
     monkeypatch.setattr(pg_loading, "load_records", row_read)
     rows, bulk = _both_reads(postgres_url)
     assert fallbacks == [False, True]  # the records without params, then the whole row read
-    for tid, rec in rows.items():
-        _same(bulk[tid], rec)
+    _all_same(bulk, rows)
 
 
 @pytest.mark.postgres
@@ -121,8 +124,7 @@ def test_a_server_without_the_hash_function_gets_the_row_read(
         )
     rows, bulk = _both_reads(postgres_url)
     assert len(bulk) == len(rows) == 43
-    for tid, rec in rows.items():
-        _same(bulk[tid], rec)
+    _all_same(bulk, rows)
 
 
 @pytest.mark.postgres
