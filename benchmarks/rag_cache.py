@@ -15,7 +15,11 @@ all-MiniLM-L6-v2 added to the embedder choices, on the first ``--onnx-max-docs``
 because embedding the whole corpus once per trial without a cache does not fit a 15-minute run on 2
 cores). The sentence-transformers build of the same model is slower on CPU and is left out.
 
-Run: ``python benchmarks/rag_cache.py`` (``--quick`` for a smoke run).
+With ``--warm``, each seed also runs a second study (sampler seed + 1000) on the cache folder the
+first study filled, next to that study's configs replayed without a cache: what the cache gives a
+user who re-runs, widens or continues a search, as opposed to one cold study.
+
+Run: ``python benchmarks/rag_cache.py [--warm]`` (``--quick`` for a smoke run).
 """
 
 from __future__ import annotations
@@ -106,10 +110,21 @@ class Run:
     """TF-IDF fits sliced out of a wider cached fit of the same chunking (not run)."""
 
 
-def run_once(bench: Bench, seed: int, n_trials: int, *, replay: list[dict[str, Any]] | None = None) -> Run:
-    """With a fresh cache and TPE, or (``replay`` given) without a cache on exactly those configs."""
+def run_once(
+    bench: Bench,
+    seed: int,
+    n_trials: int,
+    *,
+    replay: list[dict[str, Any]] | None = None,
+    cache_root: str | None = None,
+) -> Run:
+    """With a cache and TPE, or (``replay`` given) without a cache on exactly those configs.
+
+    The cache lives in ``cache_root`` when given (kept: a later study reuses it), else in a fresh
+    temp folder removed afterwards.
+    """
     cached = replay is None
-    root = tempfile.mkdtemp(prefix="ragtune-bench-cache-")
+    root = cache_root or tempfile.mkdtemp(prefix="ragtune-bench-cache-")
     try:
         cache: Cache | bool = Cache(root=root) if cached else False
         tuner = Tuner(
@@ -120,7 +135,7 @@ def run_once(bench: Bench, seed: int, n_trials: int, *, replay: list[dict[str, A
             pruner=NopPruner(),
             seed=seed,
             cache=cache,
-            study_name=f"cache-{cached}-{seed}",
+            study_name=f"cache-{cached}-{seed}-{os.path.basename(root)}",
         )
         for params in replay or ():
             tuner.study.enqueue_trial(params)
@@ -148,7 +163,8 @@ def run_once(bench: Bench, seed: int, n_trials: int, *, replay: list[dict[str, A
             run.stage_builds = _uncached_builds(run.configs)
         return run
     finally:
-        shutil.rmtree(root, ignore_errors=True)
+        if cache_root is None:
+            shutil.rmtree(root, ignore_errors=True)
 
 
 def _uncached_builds(configs: list[dict[str, Any]]) -> dict[str, int]:
@@ -184,13 +200,33 @@ def _builds(run: Run, stage: str) -> int:
     return sum(n for label, n in run.stage_builds.items() if label.split("/")[0] == stage)
 
 
-def run_variant(bench: Bench, seeds: list[int], n_trials: int) -> tuple[str, list[float]]:
-    """Both arms for every seed; the markdown (table and notes) and the wall-time speedups."""
+WARM_SEED_OFFSET = 1000
+"""A second study's sampler seed is the first's plus this (a different search over the same space)."""
+
+
+def run_warm(bench: Bench, seed: int, n_trials: int, cache_root: str) -> tuple[Run, Run]:
+    """A second study (seed + 1000) on the cache the first study left, and its no-cache replay."""
+    on = run_once(bench, seed + WARM_SEED_OFFSET, n_trials, cache_root=cache_root)
+    off = run_once(bench, seed + WARM_SEED_OFFSET, n_trials, replay=on.configs)
+    return on, off
+
+
+def run_variant(bench: Bench, seeds: list[int], n_trials: int, *, warm: bool) -> tuple[str, list[float]]:
+    """Both arms for every seed; the markdown (table and notes) and the wall-time speedups.
+
+    With ``warm``, each seed also runs a second study on the cache the first one filled (what a
+    user re-running or widening a search gets), next to that study's configs replayed without a cache.
+    """
     rows: list[list[str]] = []
     notes: list[str] = []
     speedups: list[float] = []
     for seed in seeds:
-        on = run_once(bench, seed, n_trials)
+        root = tempfile.mkdtemp(prefix="ragtune-bench-cache-")
+        try:
+            on = run_once(bench, seed, n_trials, cache_root=root)
+            second = run_warm(bench, seed, n_trials, root) if warm else None
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
         off = run_once(bench, seed, n_trials, replay=on.configs)
         pairs, chunkings, models = distinct_pairs(bench, on.configs)
         differ = sum(1 for a, b in zip(on.values, off.values, strict=True) if a != b)
@@ -233,6 +269,40 @@ def run_variant(bench: Bench, seeds: list[int], n_trials: int) -> tuple[str, lis
             f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}"
         )
         print(notes[-1], flush=True)
+        if second is not None:
+            w_on, w_off = second
+            for label, run in (("second study, no cache", w_off), ("second study, warm cache", w_on)):
+                best = max(v for v in run.values if v is not None)
+                rows.append(
+                    [
+                        str(seed),
+                        label,
+                        f"{run.wall:.1f}",
+                        f"{run.cpu:.1f}",
+                        f"{run.index_wall:.1f}",
+                        str(_index_configs(run.configs)),
+                        str(_builds(run, "chunks")),
+                        str(_builds(run, "fit")),
+                        str(_builds(run, "index")),
+                        f"{run.index_texts:,}",
+                        f"{run.query_texts:,}",
+                        "",
+                        f"{best:.4f}",
+                    ]
+                )
+            seen = {(c["chunk_size"], c["overlap"], c["retriever"], c.get("embedder")) for c in on.configs}
+            reused = sum(
+                1
+                for c in w_on.configs
+                if (c["chunk_size"], c["overlap"], c["retriever"], c.get("embedder")) in seen
+            )
+            notes.append(
+                f"seed {seed}, second study (sampler seed {seed + WARM_SEED_OFFSET}, the first study's "
+                f"cache folder): {w_off.wall / w_on.wall:.1f}x wall, {w_off.cpu / w_on.cpu:.1f}x CPU "
+                f"against its configs replayed without a cache; {reused} of its {len(w_on.configs)} "
+                f"trials used an index configuration the first study had built"
+            )
+            print(notes[-1], flush=True)
     table = markdown_table(
         [
             "seed",
@@ -266,6 +336,11 @@ def main() -> None:
         "--quick", action="store_true", help="tiny spaces, 6 trials, 40 questions: a smoke run"
     )
     parser.add_argument("--no-write", action="store_true", help="print only (--quick never writes)")
+    parser.add_argument(
+        "--warm",
+        action="store_true",
+        help="also run a second study per seed on the cache the first left (and its no-cache replay)",
+    )
     args = parser.parse_args()
     started = utc_now()
     limit_threads()
@@ -287,12 +362,18 @@ def main() -> None:
             small = replace(bench.space, chunk_sizes=(1024, 2048), overlaps=(0.0,), ks=(5, 10))
             bench = replace(bench, space=small)
         warm_up(bench)
-        text, speedups = run_variant(bench, seeds, n_trials)
+        text, speedups = run_variant(bench, seeds, n_trials, warm=args.warm)
         parts += [
             f"### Variant `{variant}`",
             f"Eval set: {bench.label}. Space: {bench.space.describe()}. {n_trials} trials per arm; the "
             "cache arm runs `TPESampler(seed=seed)` from an empty temp folder, the no-cache arm replays its "
-            "configs; `NopPruner()`, objective nDCG@10, in-memory storage.",
+            "configs; `NopPruner()`, objective nDCG@10, in-memory storage."
+            + (
+                f" Second study (`--warm`): `TPESampler(seed=seed + {WARM_SEED_OFFSET})` on the cache folder "
+                "the first study left, and its configs replayed without a cache."
+                if args.warm
+                else ""
+            ),
             text,
         ]
         verdicts.append(
