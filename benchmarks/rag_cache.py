@@ -192,12 +192,37 @@ def distinct_pairs(bench: Bench, configs: list[dict[str, Any]]) -> tuple[int, in
     return sum(len(t) for t in models.values()), len(texts_by_chunking), len(models)
 
 
+def _index_config(config: dict[str, Any]) -> tuple[Any, ...]:
+    """What decides a trial's index: its chunking, retriever and embedder (not k)."""
+    return config["chunk_size"], config["overlap"], config["retriever"], config.get("embedder")
+
+
 def _index_configs(configs: list[dict[str, Any]]) -> int:
-    return len({(c["chunk_size"], c["overlap"], c["retriever"], c.get("embedder")) for c in configs})
+    return len({_index_config(c) for c in configs})
 
 
 def _builds(run: Run, stage: str) -> int:
     return sum(n for label, n in run.stage_builds.items() if label.split("/")[0] == stage)
+
+
+def _table_row(seed: int, arm: str, run: Run, pairs: str) -> list[str]:
+    """One row of the variant's table (``pairs``: the distinct (model, text) cell, or empty)."""
+    best = max(v for v in run.values if v is not None)
+    return [
+        str(seed),
+        arm,
+        f"{run.wall:.1f}",
+        f"{run.cpu:.1f}",
+        f"{run.index_wall:.1f}",
+        str(_index_configs(run.configs)),
+        str(_builds(run, "chunks")),
+        str(_builds(run, "fit")),
+        str(_builds(run, "index")),
+        f"{run.index_texts:,}",
+        f"{run.query_texts:,}",
+        pairs,
+        f"{best:.4f}",
+    ]
 
 
 WARM_SEED_OFFSET = 1000
@@ -236,25 +261,8 @@ def run_variant(bench: Bench, seeds: list[int], n_trials: int, *, warm: bool) ->
         configs = _index_configs(on.configs)
         query_bound = off.wall / max((off.wall - off.index_wall) * configs / len(on.configs), 1e-9)
         speedups.append(off.wall / on.wall)
-        for cached, run in ((False, off), (True, on)):
-            best = max(v for v in run.values if v is not None)
-            rows.append(
-                [
-                    str(seed),
-                    "cache" if cached else "no cache",
-                    f"{run.wall:.1f}",
-                    f"{run.cpu:.1f}",
-                    f"{run.index_wall:.1f}",
-                    str(_index_configs(run.configs)),
-                    str(_builds(run, "chunks")),
-                    str(_builds(run, "fit")),
-                    str(_builds(run, "index")),
-                    f"{run.index_texts:,}",
-                    f"{run.query_texts:,}",
-                    f"{pairs:,}" if cached else "",
-                    f"{best:.4f}",
-                ]
-            )
+        rows.append(_table_row(seed, "no cache", off, ""))
+        rows.append(_table_row(seed, "cache", on, f"{pairs:,}"))
         notes.append(
             f"seed {seed}: speedup {off.wall / on.wall:.1f}x wall, {off.cpu / on.cpu:.1f}x CPU; "
             f"{len(on.configs)} trials, {configs} distinct index configs; TF-IDF fits run "
@@ -271,31 +279,10 @@ def run_variant(bench: Bench, seeds: list[int], n_trials: int, *, warm: bool) ->
         print(notes[-1], flush=True)
         if second is not None:
             w_on, w_off = second
-            for label, run in (("second study, no cache", w_off), ("second study, warm cache", w_on)):
-                best = max(v for v in run.values if v is not None)
-                rows.append(
-                    [
-                        str(seed),
-                        label,
-                        f"{run.wall:.1f}",
-                        f"{run.cpu:.1f}",
-                        f"{run.index_wall:.1f}",
-                        str(_index_configs(run.configs)),
-                        str(_builds(run, "chunks")),
-                        str(_builds(run, "fit")),
-                        str(_builds(run, "index")),
-                        f"{run.index_texts:,}",
-                        f"{run.query_texts:,}",
-                        "",
-                        f"{best:.4f}",
-                    ]
-                )
-            seen = {(c["chunk_size"], c["overlap"], c["retriever"], c.get("embedder")) for c in on.configs}
-            reused = sum(
-                1
-                for c in w_on.configs
-                if (c["chunk_size"], c["overlap"], c["retriever"], c.get("embedder")) in seen
-            )
+            rows.append(_table_row(seed, "second study, no cache", w_off, ""))
+            rows.append(_table_row(seed, "second study, warm cache", w_on, ""))
+            seen = {_index_config(c) for c in on.configs}
+            reused = sum(1 for c in w_on.configs if _index_config(c) in seen)
             notes.append(
                 f"seed {seed}, second study (sampler seed {seed + WARM_SEED_OFFSET}, the first study's "
                 f"cache folder): {w_off.wall / w_on.wall:.1f}x wall, {w_off.cpu / w_on.cpu:.1f}x CPU "
