@@ -137,6 +137,9 @@ def report(results: dict[tuple[str, str], list[list[float]]], seeds: int) -> str
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument(
+        "--first-seed", type=int, default=0, help="seeds are first-seed .. first-seed + seeds - 1"
+    )
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--only", default="", help="substring filter on problem names")
     parser.add_argument("--out", default="", help="write raw results as JSON here")
@@ -146,7 +149,12 @@ def main() -> None:
     libs = [lib for lib in LIBS if lib in args.libs.split(",")]
     problems = [p for p in (*SINGLE_OBJECTIVE, *MULTI_OBJECTIVE) if args.only in p.name]
     # Optuna's runs are the slow ones; start them first so the pool finishes evenly.
-    tasks = [(p.name, lib, s) for lib in reversed(libs) for p in problems for s in range(args.seeds)]
+    tasks = [
+        (p.name, lib, s)
+        for lib in reversed(libs)
+        for p in problems
+        for s in range(args.first_seed, args.first_seed + args.seeds)
+    ]
     results: dict[tuple[str, str], list[list[float]]] = {}
     if args.reuse:
         for key, vals in json.loads(Path(args.reuse).read_text()).items():

@@ -14,7 +14,13 @@ from ragtune.core.distributions import (
 )
 from ragtune.core.trial_state import TrialState
 from ragtune.samplers.tpe.cache import Group
-from ragtune.samplers.tpe.fit import KernelConfig, fit_estimator, neighbour_bandwidth
+from ragtune.samplers.tpe.fit import (
+    KernelConfig,
+    fit_estimator,
+    neighbour_bandwidth,
+    scott_bandwidth,
+    spread_free_bandwidth,
+)
 from ragtune.samplers.tpe.space import UnitSpace, unit_dim
 from ragtune.samplers.tpe.split import (
     FrontMemo,
@@ -94,6 +100,33 @@ def test_neighbour_bandwidth_is_the_larger_gap_to_a_neighbour() -> None:
     edge = np.array([[0.02], [0.6]])
     np.testing.assert_allclose(neighbour_bandwidth(edge, consider_endpoints=True)[:, 0], [0.48, 0.4])
     np.testing.assert_allclose(neighbour_bandwidth(edge, consider_endpoints=False)[:, 0], [0.48, 0.1])
+
+
+def test_spread_free_bandwidth_counts_values_not_their_spread() -> None:
+    # 0.2 n^(-1/(d+4)) per column, n = the column's non-NaN values: d = 6 -> exponent -1/10.
+    clustered = np.full((32, 2), 0.5) + np.linspace(0.0, 0.01, 32)[:, None]
+    clustered[:16, 1] = np.nan
+    out = spread_free_bandwidth(clustered, 6)
+    np.testing.assert_allclose(out, [0.2 / 32**0.1, 0.2 / 16**0.1])
+    # The same counts spread over the whole range give the same bandwidths; Scott's rule does not.
+    spread = np.random.default_rng(5).random((32, 2))
+    spread[:16, 1] = np.nan
+    np.testing.assert_allclose(spread_free_bandwidth(spread, 6), out)
+    assert not np.allclose(scott_bandwidth(spread, 6), scott_bandwidth(clustered, 6))
+    assert spread_free_bandwidth(np.zeros((0, 3)), 6).tolist() == [0.2, 0.2, 0.2]
+
+
+def test_bad_set_estimator_uses_the_spread_free_scale_within_its_clip() -> None:
+    space = UnitSpace([unit_dim(DISTS[0]), unit_dim(DISTS[1])])
+    obs = np.random.default_rng(6).random((40, 2))
+    cfg = KernelConfig(1.0, False)
+    bad = fit_estimator(space, obs, cfg, n_model_dims=2, spread_free=True)
+    np.testing.assert_allclose(bad.sigma_obs, [0.2 / 40 ** (1 / 6)] * 2)
+    good = fit_estimator(space, obs, cfg, n_model_dims=2)
+    np.testing.assert_allclose(good.sigma_obs, scott_bandwidth(obs, 2))
+    # The clip still bounds it from below (a clip above 0.2 n^(-1/(d+4)) wins).
+    clipped = fit_estimator(space, obs, cfg, n_model_dims=2, spread_free=True, clip=0.5)
+    np.testing.assert_allclose(clipped.sigma_obs, [0.5, 0.5])
 
 
 def _reference_neighbour_bandwidth(values: np.ndarray, *, consider_endpoints: bool) -> np.ndarray:

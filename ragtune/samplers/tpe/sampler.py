@@ -74,6 +74,9 @@ class TPESampler(Sampler):
     * Several objectives: the good set is filled by Pareto rank, ties on the boundary front broken
       by hypervolume contribution, and good observations weighted by their hypervolume
       contribution (MOTPE; Ozaki et al., JAIR 73, 2022).
+    * Bandwidths (multivariate): l(x) by Scott's rule on the good set's robust spread, g(x) by the
+      spread-free scale ``0.2 n^(-1/(d+4))`` (Watanabe 2023, Sec. 3.3), which keeps g sharp where
+      the bad trials are; see :func:`~ragtune.samplers.tpe.fit.spread_free_bandwidth`.
     * g(x) forgets old trials linearly (Bergstra, Yamins & Cox, ICML 2013), so it follows where
       the search has been lately.
     * ``constraints=True``: feasible trials rank first, infeasible ones by total violation.
@@ -314,7 +317,7 @@ class TPESampler(Sampler):
             kernels,
             n_model_dims=n_dims,
             neighbour=uni,
-            robust=False,
+            spread_free=True,
             log_cond=lc_bad,
             log_weights=age_weights(x_bad.shape[0]) if self._decay else None,
             cached_mass=cached_mass,
