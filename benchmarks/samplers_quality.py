@@ -1,6 +1,6 @@
 """Solution quality of ragtune's default TPE next to Optuna's, over many seeds.
 
-Run: ``python benchmarks/samplers_quality.py [--seeds 10] [--processes 2] [--out results.json]``
+Run: ``python benchmarks/samplers_quality.py [--seeds 10] [--first-seed 0] [--processes 2] [--out results.json]``
 
 Seeded runs are deterministic, so one library's runs can be reused: ``--libs optuna --out
 optuna.json`` once, then ``--libs ragtune --reuse optuna.json`` while changing ragtune.
