@@ -192,9 +192,11 @@ class Evaluator:
                 trial.report(vector, step=size, scores=self.score_rows(outcomes))
             if size < len(self.questions) and trial.should_prune():
                 self._store(trial, values, outcomes, index_seconds, stats)
+                _save_retrievals(index)
                 raise TrialPruned(f"pruned after {size} of {len(self.questions)} questions")
         if trial is not None:
             self._store(trial, values, outcomes, index_seconds, stats)
+        _save_retrievals(index)
         return Evaluation(values, outcomes, index_seconds, stats)
 
     def _store(
@@ -230,6 +232,13 @@ class Evaluator:
 
     def objective_values(self, evaluation: Evaluation) -> tuple[float, ...]:
         return tuple(evaluation.values[o.name] for o in self.objectives)
+
+
+def _save_retrievals(index: Any) -> None:
+    """Put the questions this trial ranked into the cache's disk entry for the index (when cached)."""
+    save = getattr(getattr(index, "state", None), "save", None)
+    if callable(save):
+        save()
 
 
 def _finite_or_none(v: float) -> float | None:

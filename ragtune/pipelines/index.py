@@ -6,6 +6,8 @@ Cache keys chain from the corpus fingerprint: ``chunks = key(chunker, corpus)``,
 An opened index is also remembered in memory by the cache (a few of them), so trials that differ only in
 query-time stages reuse it; the cache's query-time memos (retrievals per (index, question), query
 vectors per (model, question)) outlive it, so a configuration seen before costs no retrieval at all.
+:meth:`IndexState.save` writes the retrievals to disk as well (:mod:`ragtune.pipelines.retrieval_store`),
+and opening an index reads them back, so other processes and later runs share them too.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from ragtune.pipelines.embedders.base import Embedder, FittableEmbedder, check_e
 from ragtune.pipelines.keys import content_key, corpus_fingerprint, stage_key
 from ragtune.pipelines.query_memo import LruMemo, QueryVector, Retrieved
 from ragtune.pipelines.records import Chunk, FloatArray
+from ragtune.pipelines.retrieval_store import load_retrievals, save_retrievals
 from ragtune.pipelines.retrievers.base import Retriever, Searcher
 from ragtune.pipelines.stage import Stage
 
@@ -56,6 +59,9 @@ class IndexState:
     query_vectors: LruMemo[tuple[str, str], QueryVector] = field(
         default_factory=lambda: LruMemo(RETRIEVAL_CACHE_SIZE)
     )
+    store: Cache | None = None
+    """The cache whose disk entry keeps this index's retrievals (see :mod:`retrieval_store`)."""
+    unsaved: dict[str, Retrieved] = field(default_factory=dict)
 
     def cached(self, question: str, depth: int) -> Retrieved | None:
         """The cached retrieval for ``question`` if it went at least ``depth`` deep."""
@@ -64,6 +70,17 @@ class IndexState:
 
     def remember(self, question: str, retrieved: Retrieved) -> None:
         self.retrievals.put((self.key, question), retrieved)
+        if self.store is not None:
+            self.unsaved[question] = retrieved
+
+    def save(self) -> None:
+        """Write the retrievals made since the last save to the cache's disk entry for this index."""
+        if self.store is None or not self.unsaved:
+            return
+        batch = dict(self.unsaved)
+        for question in batch:
+            self.unsaved.pop(question, None)
+        save_retrievals(self.store, self.key, batch)
 
 
 @dataclass(slots=True)
@@ -218,9 +235,16 @@ def build_index(
         ),
     )
     searcher = _guarded(retriever, "open", lambda: retriever.open(built.artifacts, chunks, vectors))
-    memos = () if cache is None else (cache.retrievals, cache.query_vectors)
-    state = IndexState(key, chunks, vectors, fitted, searcher, seconds, *memos)
-    if cache is not None:
+    if cache is None:
+        state = IndexState(key, chunks, vectors, fitted, searcher, seconds)
+    else:
+        state = IndexState(
+            key, chunks, vectors, fitted, searcher, seconds, cache.retrievals, cache.query_vectors, cache
+        )
+        # Questions other processes (or earlier runs) ranked on this configuration cost nothing now.
+        for question, retrieved in load_retrievals(cache, key).items():
+            if state.cached(question, retrieved.depth) is None:
+                cache.retrievals.put((key, question), retrieved)
         cache.memo_put(key, state)
     hits = sum(1 for s in stages.values() if s == "hit")
     return Index(state, fingerprint, time.perf_counter() - started, hits, len(stages) - hits, stages)
