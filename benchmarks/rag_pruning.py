@@ -130,7 +130,8 @@ def run_arm(bench: Bench, arm: str, seed: int, n_trials: int, root: str) -> Resu
         sampler=TPESampler(seed=seed),
         pruner=make_pruner(),
         seed=seed,
-        cache=Cache(root=root, memo_size=MEMO_SIZE),
+        # Retrievals stay in this run's memory: arms compare query work, so none inherits another's.
+        cache=Cache(root=root, memo_size=MEMO_SIZE, persist_retrievals=False),
         study_name=f"{arm}-{seed}",
     )
     start, cpu_start = time.perf_counter(), time.process_time()

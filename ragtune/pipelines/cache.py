@@ -82,9 +82,12 @@ class Cache:
     :class:`StageCounts` (labels are ``"chunks/window"``, ``"fit/tfidf-svd"``, ``"embed/tfidf-svd"``,
     ``"index/bm25"``, ...) so callers can count stage executions.
 
-    In memory only, the cache also keeps a few opened indexes (``memo_size``), every question's
+    In memory, the cache also keeps a few opened indexes (``memo_size``), every question's
     retrieval per index configuration (``retrievals``) and every question's vector per embedding
     model (``query_vectors``), so a configuration, or a model, seen before costs no query-time work.
+    With ``persist_retrievals`` (the default) the retrievals also go to disk, one entry per index
+    configuration (:mod:`ragtune.pipelines.retrieval_store`), so other processes and later runs on
+    the same folder reuse them; turn it off to measure query time afresh on a warm index cache.
     """
 
     def __init__(
@@ -93,11 +96,13 @@ class Cache:
         max_bytes: int = 2 * 1024**3,
         *,
         memo_size: int = 4,
+        persist_retrievals: bool = True,
     ) -> None:
         if max_bytes <= 0:
             raise ValidationError(f"Cache: max_bytes must be > 0, but got max_bytes={max_bytes}")
         self.root = Path(root)
         self.max_bytes = int(max_bytes)
+        self.persist_retrievals = persist_retrievals
         self._counts: dict[str, StageCounts] = {}
         self._lock = threading.RLock()
         if memo_size < 0:
@@ -323,7 +328,9 @@ class Cache:
     def clear(self) -> None:
         """Delete every entry (and lock file) under ``root`` and forget in-memory state."""
         if self.root.exists() and not self.root.is_dir():
-            raise CacheError(f"cache folder {self.root} is a file, not a folder; pass the cache folder (--cache-dir)")
+            raise CacheError(
+                f"cache folder {self.root} is a file, not a folder; pass the cache folder (--cache-dir)"
+            )
         if self.root.exists():
             for child in self.root.iterdir():
                 if child.is_dir():

@@ -238,11 +238,12 @@ def build_index(
     if cache is None:
         state = IndexState(key, chunks, vectors, fitted, searcher, seconds)
     else:
+        store = cache if cache.persist_retrievals else None
         state = IndexState(
-            key, chunks, vectors, fitted, searcher, seconds, cache.retrievals, cache.query_vectors, cache
+            key, chunks, vectors, fitted, searcher, seconds, cache.retrievals, cache.query_vectors, store
         )
         # Questions other processes (or earlier runs) ranked on this configuration cost nothing now.
-        for question, retrieved in load_retrievals(cache, key).items():
+        for question, retrieved in (load_retrievals(cache, key) if store else {}).items():
             if state.cached(question, retrieved.depth) is None:
                 cache.retrievals.put((key, question), retrieved)
         cache.memo_put(key, state)

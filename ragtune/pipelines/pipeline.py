@@ -151,7 +151,11 @@ class Pipeline:
         """
         stages = (self.chunker, self.embedder, self.retriever)
         memo = self._identity
-        if memo is None or memo[0] != fingerprint or any(a is not b for a, b in zip(memo[1], stages, strict=True)):
+        if (
+            memo is None
+            or memo[0] != fingerprint
+            or any(a is not b for a, b in zip(memo[1], stages, strict=True))
+        ):
             identity = index_identity(fingerprint, self.chunker, self.embedder, self.retriever)
             memo = self._identity = (fingerprint, stages, identity)
         return memo[2]

@@ -160,3 +160,12 @@ def test_two_processes_saving_at_once_end_with_every_question(tmp_path: Path) ->
         got = pipeline.query(index, q)
         assert got.retrieval_cached and got.hits == fresh.hits
         np.testing.assert_array_equal(stored[q].positions[:3], [h.position for h in fresh.hits])
+
+
+def test_persist_retrievals_off_keeps_them_in_memory_only(tmp_path: Path) -> None:
+    pipeline = _bm25()
+    index = pipeline.build_index(CORPUS, cache=Cache(tmp_path, persist_retrievals=False))
+    pipeline.query(index, QUESTIONS[0])
+    index.state.save()
+    assert load_retrievals(Cache(tmp_path), index.state.key) == {}
+    assert pipeline.query(index, QUESTIONS[0]).retrieval_cached  # still memoised in this process
