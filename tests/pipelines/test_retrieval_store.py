@@ -16,21 +16,19 @@ from ragtune.pipelines import Cache, Pipeline, chunkers, embedders, rerankers, r
 from ragtune.pipelines.retrieval_store import LABEL, load_retrievals, save_retrievals
 
 CORPUS = [
+    Document("len", "len returns the number of items in a container such as a list, a dict or a string."),
+    Document("zip", "zip pairs up items from several iterables and stops at the shortest one."),
+    Document("sorted", "sorted returns a new sorted list; key and reverse change the order it sorts by."),
+    Document("open", "open returns a file object; the mode says whether to read, write or append text."),
     Document(
-        "with", "The with statement wraps a block. It calls __enter__ and __exit__ of a context manager."
+        "range", "range gives an immutable sequence of integers, often used to loop a set number of times."
     ),
-    Document("for", "The for statement iterates over a sequence. The else clause runs when the loop ends."),
-    Document(
-        "yield", "A yield expression makes a generator. Generators produce values lazily, one at a time."
-    ),
-    Document("try", "The try statement handles exceptions raised in its block by the except clauses."),
-    Document("pass", "pass is a null operation. It is useful as a placeholder when a statement is required."),
 ]
 QUESTIONS = [
-    "what does the with statement call",
-    "generator values lazily",
-    "handles exceptions",
-    "loop ends",
+    "number of items in a container",
+    "pair items from iterables",
+    "read or write a file",
+    "loop a set number of times",
 ]
 
 
@@ -110,7 +108,7 @@ def test_a_damaged_entry_reads_as_empty_and_is_rebuilt(tmp_path: Path) -> None:
 
 
 def test_the_evaluator_saves_what_a_trial_ranked(tmp_path: Path) -> None:
-    relevant = ("with", "yield", "try", "for")
+    relevant = ("len", "zip", "open", "range")
     dataset = EvalSet(
         name="tiny",
         corpus=tuple(CORPUS),
