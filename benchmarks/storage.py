@@ -110,6 +110,13 @@ _FLOOR_TABLES = (
 )
 
 
+FLOORS = (
+    ("DuckDB floor: BEGIN, 1-row INSERT, COMMIT", False, "any storage that commits each trial to DuckDB"),
+    ("DuckDB floor: BEGIN, a trial's 3 INSERTs (12 rows), COMMIT", True, "this schema, one commit per trial"),
+)
+"""(label, ``whole_trial``, what its ceiling bounds) of each :func:`duckdb_commit_floor` run."""
+
+
 def duckdb_commit_floor(folder: Path, n_trials: int, *, whole_trial: bool) -> float:
     """ms per durable write straight on the ``duckdb`` driver: DuckDB's own floor, no ragtune.
 
@@ -363,17 +370,13 @@ def main() -> None:
             "ragtune": [],
             "ragtune fsync_mode=none": [],
             "optuna": [],
-            "DuckDB floor: BEGIN, 1-row INSERT, COMMIT": [],
-            "DuckDB floor: BEGIN, a trial's 3 INSERTs (12 rows), COMMIT": [],
+            **{name: [] for name, _, _ in FLOORS},
         }
         for _ in range(args.repeats):  # alternate, so load on the machine hits all alike
             runs["ragtune"].append(ragtune_file(folder, args.trials))
             runs["ragtune fsync_mode=none"].append(ragtune_file(folder, args.trials, "?fsync_mode=none"))
             runs["optuna"].append(optuna_file(folder, args.trials))
-            for name, whole in (
-                ("DuckDB floor: BEGIN, 1-row INSERT, COMMIT", False),
-                ("DuckDB floor: BEGIN, a trial's 3 INSERTs (12 rows), COMMIT", True),
-            ):
+            for name, whole, _ in FLOORS:
                 floor = duckdb_commit_floor(folder, args.trials, whole_trial=whole)
                 runs[name].append((floor, floor))
         print(f"\n1. one process, {args.trials} trials x {N_PARAMS} params, files in {folder}")
@@ -390,13 +393,7 @@ def main() -> None:
                     f"   {name} vs Optuna SQLite, {what} (best of {args.repeats}): {a:.2f} vs {b:.1f} ms -> {b / a:.1f}x"
                 )
         best = min(w for w, _ in theirs)
-        for name, what in (
-            ("DuckDB floor: BEGIN, 1-row INSERT, COMMIT", "any storage that commits each trial to DuckDB"),
-            (
-                "DuckDB floor: BEGIN, a trial's 3 INSERTs (12 rows), COMMIT",
-                "this schema, one commit per trial",
-            ),
-        ):
+        for name, _, what in FLOORS:
             floor = min(w for w, _ in runs[name])
             print(
                 f"   ceiling on the ratio for {what}: {best:.1f} / {floor:.2f} ms -> {best / floor:.1f}x "
