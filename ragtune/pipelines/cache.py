@@ -256,6 +256,11 @@ class Cache:
             store = self._store
         return store.embed(embedder, texts)
 
+    @property
+    def store_for_retrievals(self) -> Cache | None:
+        """This cache when retrievals go to disk (``persist_retrievals``), else None."""
+        return self if self.persist_retrievals else None
+
     # -- in-process memo of opened indexes ----------------------------------------------------------
 
     def memo_get(self, key: str) -> Any | None:

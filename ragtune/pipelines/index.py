@@ -235,17 +235,13 @@ def build_index(
         ),
     )
     searcher = _guarded(retriever, "open", lambda: retriever.open(built.artifacts, chunks, vectors))
-    if cache is None:
-        state = IndexState(key, chunks, vectors, fitted, searcher, seconds)
-    else:
-        store = cache if cache.persist_retrievals else None
-        state = IndexState(
-            key, chunks, vectors, fitted, searcher, seconds, cache.retrievals, cache.query_vectors, store
-        )
-        # Questions other processes (or earlier runs) ranked on this configuration cost nothing now.
-        for question, retrieved in (load_retrievals(cache, key) if store else {}).items():
+    memos = () if cache is None else (cache.retrievals, cache.query_vectors, cache.store_for_retrievals)
+    state = IndexState(key, chunks, vectors, fitted, searcher, seconds, *memos)
+    if state.store is not None:  # what other processes or earlier runs ranked here costs nothing now
+        for question, retrieved in load_retrievals(state.store, key).items():
             if state.cached(question, retrieved.depth) is None:
-                cache.retrievals.put((key, question), retrieved)
+                state.retrievals.put((key, question), retrieved)
+    if cache is not None:
         cache.memo_put(key, state)
     hits = sum(1 for s in stages.values() if s == "hit")
     return Index(state, fingerprint, time.perf_counter() - started, hits, len(stages) - hits, stages)

@@ -72,13 +72,13 @@ def _encode(retrievals: Mapping[str, Retrieved]) -> dict[str, object]:
 
 def _decode(parts: Mapping[str, object]) -> dict[str, Retrieved]:
     questions = parts["questions"]
+    out: dict[str, Retrieved] = {}
+    if not isinstance(questions, list):  # not an entry this module wrote: nothing to reuse
+        return out
     depths, lengths = np.asarray(parts["depths"]), np.asarray(parts["lengths"])
     positions, scores = np.asarray(parts["positions"]), np.asarray(parts["scores"])
     seconds = np.asarray(parts["seconds"])
     vectors = parts.get("vectors")
-    out: dict[str, Retrieved] = {}
-    if not isinstance(questions, list):  # not an entry this module wrote: nothing to reuse
-        return out
     for i, question in enumerate(questions):
         n = int(lengths[i])
         vector = None
