@@ -96,11 +96,19 @@ def run_worker(args: argparse.Namespace) -> int:
     seconds = time.perf_counter() - start
     storage.close()
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    print(json.dumps({
-        "event": "done", "errors": errors, "seconds": seconds, "marks": marks,
-        "cpu_s": usage.ru_utime + usage.ru_stime - before.ru_utime - before.ru_stime,
-        "max_rss_kb": usage.ru_maxrss,
-    }), flush=True)
+    print(
+        json.dumps(
+            {
+                "event": "done",
+                "errors": errors,
+                "seconds": seconds,
+                "marks": marks,
+                "cpu_s": usage.ru_utime + usage.ru_stime - before.ru_utime - before.ru_stime,
+                "max_rss_kb": usage.ru_maxrss,
+            }
+        ),
+        flush=True,
+    )
     return 0
 
 
@@ -166,15 +174,21 @@ class ServerCPU:
         import sqlalchemy as sa
 
         with self._engine.connect() as conn:
-            rows = conn.execute(sa.text(
-                "SELECT pid, application_name = :app, state, wait_event_type, wait_event FROM pg_stat_activity "
-                "WHERE application_name = :app OR backend_type NOT IN ('client backend', 'parallel worker')"
-            ), {"app": self._app}).all()
+            rows = conn.execute(
+                sa.text(
+                    "SELECT pid, application_name = :app, state, wait_event_type, wait_event FROM pg_stat_activity "
+                    "WHERE application_name = :app OR backend_type NOT IN ('client backend', 'parallel worker')"
+                ),
+                {"app": self._app},
+            ).all()
         with self._lock:
             for _pid, ours, state, kind, event in rows:
                 if ours:  # what the workers' backends are doing at this instant
-                    what = "idle (waiting for the client)" if state != "active" else (
-                        f"{kind}:{event}" if kind else "running on CPU")
+                    what = (
+                        "idle (waiting for the client)"
+                        if state != "active"
+                        else (f"{kind}:{event}" if kind else "running on CPU")
+                    )
                     self.waits[what] = self.waits.get(what, 0) + 1
         return [int(r[0]) for r in rows]
 
@@ -262,10 +276,27 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     workers = [
         Worker(
             subprocess.Popen(
-                [sys.executable, __file__, "--role", "worker", "--url", worker_url, "--study", study_name,
-                 "--share", str(share), "--seed", str(i), "--sampler", args.sampler,
-                 "--objective-ms", str(args.objective_ms)],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                [
+                    sys.executable,
+                    __file__,
+                    "--role",
+                    "worker",
+                    "--url",
+                    worker_url,
+                    "--study",
+                    study_name,
+                    "--share",
+                    str(share),
+                    "--seed",
+                    str(i),
+                    "--sampler",
+                    args.sampler,
+                    "--objective-ms",
+                    str(args.objective_ms),
+                ],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
             ),
             share,
         )
@@ -304,8 +335,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     not_ready = sum(not w.ready for w in workers)
     bad_exit = sum(w.proc.returncode != 0 for w in workers)
     errors = (
-        len(worker_errors) + not_ready + bad_exit + sum(v for k, v in states.items() if k != "COMPLETE")
-        + (numbers != list(range(len(numbers)))) + (len(trials) != args.trials)
+        len(worker_errors)
+        + not_ready
+        + bad_exit
+        + sum(v for k, v in states.items() if k != "COMPLETE")
+        + (numbers != list(range(len(numbers))))
+        + (len(trials) != args.trials)
     )
     marks = [(w.result or {}).get("marks", {}) for w in workers]
 
@@ -322,19 +357,30 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "machine": f"{os.cpu_count()} CPUs, {platform.machine()}, Linux {platform.release()}, "
         f"Python {platform.python_version()}",
         "load_average_before": load_before,
-        "workers": args.workers, "trials": args.trials, "objective_ms": args.objective_ms,
+        "workers": args.workers,
+        "trials": args.trials,
+        "objective_ms": args.objective_ms,
         "sampler": args.sampler,
-        "wall_s": wall, "startup_s": t1 - t0, "trials_per_s": len(trials) / wall,
+        "wall_s": wall,
+        "startup_s": t1 - t0,
+        "trials_per_s": len(trials) / wall,
         "trials_per_s_with_startup": len(trials) / (t2 - t0),
-        "errors": errors, "worker_errors": worker_errors[:10], "states": states,
+        "errors": errors,
+        "worker_errors": worker_errors[:10],
+        "states": states,
         "numbers_gap_free": numbers == list(range(len(numbers))),
-        "db_cpu_s": db_cpu, "server_cpu_all_clients_s": server_cpu, "backend_states": waits,
+        "db_cpu_s": db_cpu,
+        "server_cpu_all_clients_s": server_cpu,
+        "backend_states": waits,
         "db_cores_busy": None if db_cpu is None else db_cpu / wall,
         "db_cpu_ms_per_trial": None if db_cpu is None else db_cpu / len(trials) * 1e3,
         "worker_cpu_s": worker_cpu,
         "worker_cpu_ms_per_trial": worker_cpu / max(1, len(trials)) * 1e3,
-        "rss_first_kb": rss("first"), "rss_at_1k_kb": rss("at_1k"), "rss_last_kb": rss("last"),
-        "rss_at_1k_numbers": at("at_1k"), "rss_last_numbers": at("last"),
+        "rss_first_kb": rss("first"),
+        "rss_at_1k_kb": rss("at_1k"),
+        "rss_last_kb": rss("last"),
+        "rss_at_1k_numbers": at("at_1k"),
+        "rss_last_numbers": at("last"),
     }
 
 
@@ -348,32 +394,46 @@ def report(r: dict[str, Any]) -> str:
         f"{r['db_cpu_s']:.1f} s ({r['db_cores_busy']:.2f} cores busy on average, "
         f"{r['db_cpu_ms_per_trial']:.2f} ms per trial); the whole server, all clients: "
         f"{r['server_cpu_all_clients_s']:.1f} s"
-        if r["db_cpu_s"] is not None else "n/a (server not on this host)"
+        if r["db_cpu_s"] is not None
+        else "n/a (server not on this host)"
     )
-    return "\n".join([
-        f"- {r['workers']} workers x {r['trials']} trials, objective {r['objective_ms']} ms, "
-        f"sampler {r['sampler']}; {r['machine']}; load average before {r['load_average_before'][0]:.1f}",
-        f"- throughput: **{r['trials_per_s']:.1f} trials/s** ({r['wall_s']:.1f} s once all workers were "
-        f"connected; {r['trials_per_s_with_startup']:.1f} trials/s with the {r['startup_s']:.1f} s start-up)",
-        f"- errors: **{r['errors']}** (states {r['states']}, numbers gap-free: {r['numbers_gap_free']})",
-        f"- database CPU: {db}",
-        f"- worker CPU: {r['worker_cpu_s']:.1f} s in all ({r['worker_cpu_ms_per_trial']:.1f} ms per trial)",
-        "- the workers' backends, sampled every 0.2 s: " + (", ".join(
-            f"{k} {v / max(1, sum(r['backend_states'].values())):.0%}"
-            for k, v in list(r["backend_states"].items())[:6]) or "n/a"),
-        f"- worker RSS (median / max over workers): first trial {median(r['rss_first_kb']) / mb:.1f} / "
-        f"{max(r['rss_first_kb'] or [0]) / mb:.1f} MiB; study at ~1k trials "
-        f"{median(r['rss_at_1k_kb']) / mb:.1f} / {max(r['rss_at_1k_kb'] or [0]) / mb:.1f} MiB; "
-        f"last trial (study at {min(r['rss_last_numbers'] or [0])}-{max(r['rss_last_numbers'] or [0])}) "
-        f"{median(r['rss_last_kb']) / mb:.1f} / {max(r['rss_last_kb'] or [0]) / mb:.1f} MiB",
-    ])
+    return "\n".join(
+        [
+            f"- {r['workers']} workers x {r['trials']} trials, objective {r['objective_ms']} ms, "
+            f"sampler {r['sampler']}; {r['machine']}; load average before {r['load_average_before'][0]:.1f}",
+            f"- throughput: **{r['trials_per_s']:.1f} trials/s** ({r['wall_s']:.1f} s once all workers were "
+            f"connected; {r['trials_per_s_with_startup']:.1f} trials/s with the {r['startup_s']:.1f} s start-up)",
+            f"- errors: **{r['errors']}** (states {r['states']}, numbers gap-free: {r['numbers_gap_free']})",
+            f"- database CPU: {db}",
+            f"- worker CPU: {r['worker_cpu_s']:.1f} s in all ({r['worker_cpu_ms_per_trial']:.1f} ms per trial)",
+            "- the workers' backends, sampled every 0.2 s: "
+            + (
+                ", ".join(
+                    f"{k} {v / max(1, sum(r['backend_states'].values())):.0%}"
+                    for k, v in list(r["backend_states"].items())[:6]
+                )
+                or "n/a"
+            ),
+            f"- worker RSS (median / max over workers): first trial {median(r['rss_first_kb']) / mb:.1f} / "
+            f"{max(r['rss_first_kb'] or [0]) / mb:.1f} MiB; study at ~1k trials "
+            f"{median(r['rss_at_1k_kb']) / mb:.1f} / {max(r['rss_at_1k_kb'] or [0]) / mb:.1f} MiB; "
+            f"last trial (study at {min(r['rss_last_numbers'] or [0])}-{max(r['rss_last_numbers'] or [0])}) "
+            f"{median(r['rss_last_kb']) / mb:.1f} / {max(r['rss_last_kb'] or [0]) / mb:.1f} MiB",
+        ]
+    )
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--role", choices=["parent", "worker"], default="parent", help=argparse.SUPPRESS)
-    parser.add_argument("--url", default=os.environ.get(
-        "RAGTUNE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
+    parser.add_argument(
+        "--url",
+        default=os.environ.get(
+            "RAGTUNE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+        ),
+    )
     parser.add_argument("--workers", type=int, default=32)
     parser.add_argument("--trials", type=int, default=5000)
     parser.add_argument("--objective-ms", type=float, default=10.0)

@@ -28,15 +28,19 @@ def pipeline(trial: rt.Trial) -> Pipeline:
     kind = trial.suggest_categorical("retriever", ["bm25", "dense", "hybrid"])
     embedder = None
     if kind == "bm25":
-        retriever = retrievers.BM25(k1=trial.suggest_float("bm25_k1", 0.5, 2.0, step=0.1),
-                                    b=trial.suggest_float("bm25_b", 0.3, 1.0, step=0.05))
+        retriever = retrievers.BM25(
+            k1=trial.suggest_float("bm25_k1", 0.5, 2.0, step=0.1),
+            b=trial.suggest_float("bm25_b", 0.3, 1.0, step=0.05),
+        )
     else:
         embedder = embedders.TfidfSvdEmbedder(dim=trial.suggest_categorical("svd_dim", [64, 128, 256]))
         if kind == "dense":
             retriever = retrievers.Dense()
         else:
-            retriever = retrievers.Hybrid(fusion=trial.suggest_categorical("fusion", ["rrf", "weighted"]),
-                                          weight=trial.suggest_float("hybrid_weight", 0.1, 0.9, step=0.1))
+            retriever = retrievers.Hybrid(
+                fusion=trial.suggest_categorical("fusion", ["rrf", "weighted"]),
+                weight=trial.suggest_float("hybrid_weight", 0.1, 0.9, step=0.1),
+            )
     reranker = None
     if trial.suggest_categorical("rerank", ["none", "mmr"]) == "mmr":
         reranker = rerankers.MMR(lambda_=trial.suggest_float("mmr_lambda", 0.5, 1.0, step=0.05))
@@ -47,6 +51,8 @@ def pipeline(trial: rt.Trial) -> Pipeline:
         retriever=retriever,
         reranker=reranker,
         reader=readers.Extractive(),
-        guard=guard if trial.suggest_categorical("guard_context", [True, False]) else guards.Guards([guards.PII()]),
+        guard=guard
+        if trial.suggest_categorical("guard_context", [True, False])
+        else guards.Guards([guards.PII()]),
         k=trial.suggest_categorical("k", [3, 5, 10, 20]),
     )

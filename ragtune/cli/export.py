@@ -53,7 +53,9 @@ def export(
         try:
             _write(df, path, fmt)
         except (OSError, RuntimeError, _duckdb_error()) as e:
-            raise ConfigError(f"cannot write {path}: {e}; check that the folder exists and is writable") from None
+            raise ConfigError(
+                f"cannot write {path}: {e}; check that the folder exists and is writable"
+            ) from None
         typer.echo(f"wrote {len(df)} trials to {path}")
 
 

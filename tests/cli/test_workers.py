@@ -17,11 +17,31 @@ import ragtune as rt
 def test_two_worker_processes_share_one_study(postgres_url, tiny_pipeline, tmp_path):
     study = f"workers-{uuid.uuid4().hex[:8]}"
     env = {**os.environ, "RAGTUNE_STORAGE": postgres_url}
-    base = [sys.executable, "-m", "ragtune", "worker", str(tiny_pipeline), "--study", study,
-            "--n-trials", "4", "--sampler", "tpe", "--max-questions", "20", "--quiet"]
+    base = [
+        sys.executable,
+        "-m",
+        "ragtune",
+        "worker",
+        str(tiny_pipeline),
+        "--study",
+        study,
+        "--n-trials",
+        "4",
+        "--sampler",
+        "tpe",
+        "--max-questions",
+        "20",
+        "--quiet",
+    ]
     procs = [
-        subprocess.Popen([*base, "--seed", str(seed)], cwd=tmp_path, env=env,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [*base, "--seed", str(seed)],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for seed in (1, 2)
     ]
     outputs = [p.communicate(timeout=600) for p in procs]
@@ -41,9 +61,26 @@ def test_optimize_with_workers_runs_them_and_reports_their_trials(postgres_url, 
     import json
 
     study = f"optimize-workers-{uuid.uuid4().hex[:8]}"
-    cmd = [sys.executable, "-m", "ragtune", "optimize", str(tiny_pipeline), "--study", study,
-           "--storage", postgres_url, "--workers", "2", "--n-trials", "4", "--max-questions", "20",
-           "--seed", "3", "--json"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "ragtune",
+        "optimize",
+        str(tiny_pipeline),
+        "--study",
+        study,
+        "--storage",
+        postgres_url,
+        "--workers",
+        "2",
+        "--n-trials",
+        "4",
+        "--max-questions",
+        "20",
+        "--seed",
+        "3",
+        "--json",
+    ]
     done = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     report = json.loads(done.stdout)

@@ -90,7 +90,9 @@ def test_report_validates_and_stores_vectors():
 def test_fixed_trial_replays_and_validates():
     def pipeline(trial):
         size = trial.suggest_int("chunk_size", 128, 1024, step=64)
-        overlap = trial.suggest_int("overlap", 64, 128) if size > 512 else trial.suggest_int("overlap", 16, 48)
+        overlap = (
+            trial.suggest_int("overlap", 64, 128) if size > 512 else trial.suggest_int("overlap", 16, 48)
+        )
         return size + overlap
 
     assert pipeline(rt.FixedTrial({"chunk_size": 640, "overlap": 100})) == 740

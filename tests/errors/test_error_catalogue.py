@@ -39,8 +39,11 @@ def ctx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ctx]:
     multi.set_user_attr("dataset", "python-docs")
     multi.add_trial(
         rt.FrozenTrial(
-            number=-1, state=rt.TrialState.COMPLETE, values=(0.5, 12.0),
-            params={"chunk_size": 512}, distributions={"chunk_size": rt.IntDistribution(low=256, high=1024, step=256)},
+            number=-1,
+            state=rt.TrialState.COMPLETE,
+            values=(0.5, 12.0),
+            params={"chunk_size": 512},
+            distributions={"chunk_size": rt.IntDistribution(low=256, high=1024, step=256)},
         )
     )
     empty = rt.create_study(storage=storage, study_name="empty")
@@ -61,8 +64,15 @@ def fingerprint(url: str) -> dict[str, Any]:
                 "directions": summary.directions,
                 "user_attrs": storage.get_study_user_attrs(summary.study_id),
                 "trials": [
-                    (t.number, t.state, t.values, dict(t.params), dict(t.user_attrs), dict(t.intermediate_values),
-                     t.fail_reason)
+                    (
+                        t.number,
+                        t.state,
+                        t.values,
+                        dict(t.params),
+                        dict(t.user_attrs),
+                        dict(t.intermediate_values),
+                        t.fail_reason,
+                    )
                     for t in trials
                 ],
             }
@@ -109,7 +119,9 @@ def test_mistake_gives_its_message_and_leaves_storage_untouched(ctx: Ctx, case: 
         lines = [line for line in result.stderr.splitlines() if line.strip()]
         # The error is the last line and the only one; lines before it are optimize's normal header.
         assert result.exit_code == 1 and lines[-1:] == [f"error: {expected_message(case, ctx)}"], (
-            result.exit_code, result.stderr[-3000:], repr(result.exception),
+            result.exit_code,
+            result.stderr[-3000:],
+            repr(result.exception),
         )
         assert not [line for line in lines[:-1] if line.startswith("error") or "Traceback" in line]
         reason = lines[-1].removeprefix("error: ")
@@ -138,7 +150,9 @@ def test_mistake_gives_its_message_and_leaves_storage_untouched(ctx: Ctx, case: 
     grown = [name for name in after if after[name] != before[name]]
     assert len(grown) == 1, grown
     old, new = before[grown[0]], after[grown[0]]
-    assert new["trials"][: len(old["trials"])] == old["trials"] and len(new["trials"]) == len(old["trials"]) + 1
+    assert (
+        new["trials"][: len(old["trials"])] == old["trials"] and len(new["trials"]) == len(old["trials"]) + 1
+    )
     last = new["trials"][-1]
     assert last[1] is rt.TrialState.FAIL
     assert reason is not None and last[-1].endswith(reason), (last[-1], reason)
@@ -153,4 +167,6 @@ def test_catalogue_is_big_and_ids_are_unique() -> None:
 
 def test_docs_errors_md_is_generated_from_the_catalogue() -> None:
     doc = (ROOT / "docs" / "errors.md").read_text(encoding="utf-8")
-    assert doc == render(), "docs/errors.md is stale: run python tests/errors/error_catalogue.py > docs/errors.md"
+    assert doc == render(), (
+        "docs/errors.md is stale: run python tests/errors/error_catalogue.py > docs/errors.md"
+    )

@@ -22,9 +22,19 @@ REPO = Path(__file__).resolve().parents[2]
 def test_generic_objective_example_runs(tmp_path: Path):
     url = f"duckdb:///{tmp_path}/generic.duckdb"
     proc = subprocess.run(
-        [sys.executable, str(REPO / "examples" / "generic_objective.py"), "--trials", "40", "--seed", "1",
-         "--storage", url],
-        capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            str(REPO / "examples" / "generic_objective.py"),
+            "--trials",
+            "40",
+            "--seed",
+            "1",
+            "--storage",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     lines = [line for line in proc.stdout.splitlines() if line.startswith("trial ")]
@@ -76,9 +86,16 @@ def test_llm_generator_example_against_a_local_server(fake_llm, monkeypatch, tmp
     from ragtune.tuner import Tuner
 
     pf = load_pipeline_file(REPO / "examples" / "llm_generator.py")
-    tuner = Tuner(pf.pipeline, pf.dataset, objectives=pf.objectives, constraints=pf.constraints,
-                  sampler=rt.samplers.RandomSampler(seed=0), cache=tmp_path / "cache", max_questions=6,
-                  pruner=rt.pruners.NopPruner())
+    tuner = Tuner(
+        pf.pipeline,
+        pf.dataset,
+        objectives=pf.objectives,
+        constraints=pf.constraints,
+        sampler=rt.samplers.RandomSampler(seed=0),
+        cache=tmp_path / "cache",
+        max_questions=6,
+        pruner=rt.pruners.NopPruner(),
+    )
     study = tuner.optimize(n_trials=2)
     done = study.get_trials(states=(rt.TrialState.COMPLETE,))
     assert len(done) == 2

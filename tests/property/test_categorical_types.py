@@ -21,12 +21,15 @@ from property_strategies import FIXED
 
 LOOKALIKES = [[0, 1], [False, True], [0.0, 1.0], [1, 0], [True, False], [1.0, 0.0]]
 
+
 def suggest_each(order: list[list[Any]]) -> list[tuple[Any, Any]]:
     """Suggest from each choice list in turn, each in a fresh study: (value, stored choices) per list."""
     out: list[tuple[Any, Any]] = []
     for i, choices in enumerate(order):
         study = rt.create_study(sampler=RandomSampler(seed=i))
-        study.optimize(lambda trial, c=choices: 0.0 if trial.suggest_categorical("p", c) is None else 1.0, n_trials=1)
+        study.optimize(
+            lambda trial, c=choices: 0.0 if trial.suggest_categorical("p", c) is None else 1.0, n_trials=1
+        )
         trial = study.trials[0]
         out.append((trial.params["p"], trial.distributions["p"].choices))
     return out

@@ -44,7 +44,9 @@ def test_printed_constraint_parses_back_to_itself(metric: str, op: str, bound: f
 
 
 @FIXED
-@given(metric=metric_specs(), op=ops, bound=bounds, a=spaces, b=spaces, c=spaces, d=spaces, upper=st.booleans())
+@given(
+    metric=metric_specs(), op=ops, bound=bounds, a=spaces, b=spaces, c=spaces, d=spaces, upper=st.booleans()
+)
 def test_spacing_case_and_unicode_operators_do_not_matter(
     metric: str, op: str, bound: float, a: str, b: str, c: str, d: str, upper: bool
 ) -> None:
@@ -56,19 +58,26 @@ def test_spacing_case_and_unicode_operators_do_not_matter(
 
 @FIXED
 @given(metric=metric_specs(), op=ops, bound=bounds, value=st.floats(allow_nan=False))
-def test_violation_agrees_with_is_satisfied_and_the_comparison(metric: str, op: str, bound: float, value: float) -> None:
+def test_violation_agrees_with_is_satisfied_and_the_comparison(
+    metric: str, op: str, bound: float, value: float
+) -> None:
     c = parse_constraint(f"{metric} {op} {bound!r}")
     v = c.violation(value)
     assert c.is_satisfied(value) == (v <= 0)
     if math.isfinite(value):
-        assert c.is_satisfied(value) == {"<=": value <= bound, ">=": value >= bound,
-                                         "<": value < bound, ">": value > bound}[op]
+        assert (
+            c.is_satisfied(value)
+            == {"<=": value <= bound, ">=": value >= bound, "<": value < bound, ">": value > bound}[op]
+        )
     assert c.violation(math.nan) == math.inf
 
 
 @FIXED
-@given(metric=metric_specs(), direction=st.sampled_from(["", ":max", ":min", ":MAXIMIZE", ":minimise"]),
-       pad=spaces)
+@given(
+    metric=metric_specs(),
+    direction=st.sampled_from(["", ":max", ":min", ":MAXIMIZE", ":minimise"]),
+    pad=spaces,
+)
 def test_objective_specs_round_trip(metric: str, direction: str, pad: str) -> None:
     o = parse_objective(f"{pad}{metric}{direction}")
     assert parse_objective(str(o)) == o

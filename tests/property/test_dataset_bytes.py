@@ -30,15 +30,33 @@ from property_strategies import FIXED
 
 LIMIT_S = 5.0  # generous for a loaded CI machine; the inputs here load in milliseconds
 
-KEYS = ["id", "_id", "text", "title", "answers", "tags", "question_id", "doc_id", "grade", "score", "query-id"]
+KEYS = [
+    "id",
+    "_id",
+    "text",
+    "title",
+    "answers",
+    "tags",
+    "question_id",
+    "doc_id",
+    "grade",
+    "score",
+    "query-id",
+]
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-(10**20), 10**20) | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=8) | st.sampled_from(["d1", "d2", "q1", "q2", "", " ", "1", "2"]),
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**20), 10**20)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=8)
+    | st.sampled_from(["d1", "d2", "q1", "q2", "", " ", "1", "2"]),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3),
     max_leaves=6,
 )
 rows = st.lists(
-    st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=5), json_values, max_size=5), min_size=0, max_size=6
+    st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=5), json_values, max_size=5),
+    min_size=0,
+    max_size=6,
 )
 
 
@@ -111,7 +129,9 @@ ADVERSARIAL: dict[str, bytes] = {
     "nul_bytes": b'{"id": "d\x001", "text": "o\x00ne"}\n\x00\x00\x00\n',
     "bom_then_garbage": b"\xef\xbb\xbf\xff\xfe{}\n",
     "lone_surrogate_escape": b'{"id": "d1", "text": "\\ud800"}\n',
-    "many_keys": b"{" + b", ".join(b'"k%d": %d' % (i, i) for i in range(100_000)) + b', "id": "d1", "text": "x"}\n',
+    "many_keys": b"{"
+    + b", ".join(b'"k%d": %d' % (i, i) for i in range(100_000))
+    + b', "id": "d1", "text": "x"}\n',
 }
 ADVERSARIAL_CSV: dict[str, bytes] = {
     "many_columns": b",".join(b"c%d" % i for i in range(50_000)) + b",id,text\n" + b"," * 50_000 + b"d1,x\n",

@@ -57,7 +57,9 @@ def test_to_external_of_any_internal_value_is_inside(dist: AnyDistribution, x: f
 
 @FIXED
 @given(dist=distributions, data=st.data())
-def test_inside_values_round_trip_through_the_internal_representation(dist: AnyDistribution, data: Any) -> None:
+def test_inside_values_round_trip_through_the_internal_representation(
+    dist: AnyDistribution, data: Any
+) -> None:
     if isinstance(dist, CategoricalDistribution):
         value = data.draw(st.sampled_from(dist.choices))
         assert same_choice(dist.to_external(dist.to_internal(value)), value)
@@ -80,7 +82,9 @@ _any_number = st.one_of(
 
 @FIXED
 @given(low=_any_number, high=_any_number, step=_any_number, log=st.one_of(st.booleans(), _any_number))
-def test_constructors_accept_or_raise_distribution_error_only(low: Any, high: Any, step: Any, log: Any) -> None:
+def test_constructors_accept_or_raise_distribution_error_only(
+    low: Any, high: Any, step: Any, log: Any
+) -> None:
     for build in (
         lambda: FloatDistribution(low=low, high=high, step=step, log=log),
         lambda: IntDistribution(low=low, high=high, step=1 if step is None else step, log=log),
@@ -95,8 +99,19 @@ def test_constructors_accept_or_raise_distribution_error_only(low: Any, high: An
 
 
 @FIXED
-@given(choices=st.lists(st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=2),
-                                   st.lists(st.integers(), max_size=2)), max_size=6))
+@given(
+    choices=st.lists(
+        st.one_of(
+            st.none(),
+            st.booleans(),
+            st.integers(),
+            st.floats(),
+            st.text(max_size=2),
+            st.lists(st.integers(), max_size=2),
+        ),
+        max_size=6,
+    )
+)
 def test_categorical_constructor_accepts_or_raises_distribution_error_only(choices: list[Any]) -> None:
     try:
         dist = CategoricalDistribution(choices=tuple(choices))

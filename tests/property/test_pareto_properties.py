@@ -111,7 +111,12 @@ def test_hypervolume_only_depends_on_the_front(data: tuple[np.ndarray, np.ndarra
 
 
 @FIXED
-@given(data=points_and_reference(), scale=st.floats(0.25, 4.0), shift=st.floats(-100, 100), seed=st.integers(0, 99))
+@given(
+    data=points_and_reference(),
+    scale=st.floats(0.25, 4.0),
+    shift=st.floats(-100, 100),
+    seed=st.integers(0, 99),
+)
 def test_hypervolume_scales_translates_and_ignores_order(
     data: tuple[np.ndarray, np.ndarray], scale: float, shift: float, seed: int
 ) -> None:

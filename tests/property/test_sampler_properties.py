@@ -32,7 +32,10 @@ sys.path.insert(0, str(Path(__file__).parent))
 from property_strategies import spaces
 
 SAMPLE = settings(
-    derandomize=True, database=None, deadline=None, max_examples=12,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    max_examples=12,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
@@ -47,7 +50,12 @@ def _factories() -> dict[str, Callable[[dict[str, AnyDistribution], int], Sample
     }
     for name, module, cls, kwargs in (
         ("tpe", "ragtune.samplers.tpe", "TPESampler", {"n_startup_trials": 4}),
-        ("tpe-independent", "ragtune.samplers.tpe", "TPESampler", {"n_startup_trials": 4, "multivariate": False}),
+        (
+            "tpe-independent",
+            "ragtune.samplers.tpe",
+            "TPESampler",
+            {"n_startup_trials": 4, "multivariate": False},
+        ),
         ("nsga2", "ragtune.samplers.nsga2", "NSGAIISampler", {"population_size": 4}),
     ):
         try:
@@ -68,8 +76,13 @@ def grid_for(space: dict[str, AnyDistribution]) -> dict[str, list[Any]]:
         if isinstance(dist, CategoricalDistribution):
             grid[name] = list(dist.choices)
         else:
-            grid[name] = sorted({dist.to_external(dist.low), dist.to_external((dist.low + dist.high) / 2),
-                                 dist.to_external(dist.high)})
+            grid[name] = sorted(
+                {
+                    dist.to_external(dist.low),
+                    dist.to_external((dist.low + dist.high) / 2),
+                    dist.to_external(dist.high),
+                }
+            )
     return grid
 
 
@@ -91,8 +104,14 @@ def check(dist: AnyDistribution, value: Any) -> None:
         assert any(type(c) is type(value) and (c == value or c != c) for c in dist.choices), (dist, value)
 
 
-def run(sampler: Sampler, space: dict[str, AnyDistribution], *, n_trials: int, n_objectives: int,
-        conditional: bool) -> rt.Study:
+def run(
+    sampler: Sampler,
+    space: dict[str, AnyDistribution],
+    *,
+    n_trials: int,
+    n_objectives: int,
+    conditional: bool,
+) -> rt.Study:
     directions = ["minimize", "maximize"][:n_objectives]
     study = rt.create_study(sampler=sampler, directions=directions)
     names = list(space)
@@ -123,8 +142,13 @@ def test_sampled_values_are_inside_their_distribution(
 ) -> None:
     if name == "grid":
         conditional = False  # a grid names every parameter up front
-    study = run(FACTORIES[name](space, seed), space, n_trials=10, n_objectives=2 if multi else 1,
-                conditional=conditional)
+    study = run(
+        FACTORIES[name](space, seed),
+        space,
+        n_trials=10,
+        n_objectives=2 if multi else 1,
+        conditional=conditional,
+    )
     trials = study.trials
     assert all(t.state is rt.TrialState.COMPLETE for t in trials), [t.fail_reason for t in trials]
     for t in trials:  # what was stored is inside too
@@ -142,9 +166,12 @@ def test_enqueued_values_are_used_and_the_rest_stays_inside(
     study = rt.create_study(sampler=sampler)
     first = next(iter(space))
     dist = space[first]
-    fixed = dist.to_external(data.draw(st.floats(min_value=0, max_value=1)) * (
-        len(dist.choices) - 1 if isinstance(dist, CategoricalDistribution) else 1.0
-    ) if isinstance(dist, CategoricalDistribution) else data.draw(st.floats(min_value=dist.low, max_value=dist.high)))
+    fixed = dist.to_external(
+        data.draw(st.floats(min_value=0, max_value=1))
+        * (len(dist.choices) - 1 if isinstance(dist, CategoricalDistribution) else 1.0)
+        if isinstance(dist, CategoricalDistribution)
+        else data.draw(st.floats(min_value=dist.low, max_value=dist.high))
+    )
     study.enqueue_trial({first: fixed})
 
     def objective(trial: rt.Trial) -> float:

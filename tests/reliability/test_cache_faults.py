@@ -28,7 +28,9 @@ sys.path.insert(0, str(HERE))
 import cache_worker  # noqa: E402
 
 CORPUS = tuple(
-    Document(f"d{i}", " ".join(f"topic{(i * j) % 13} word{i}-{j} shared text" for j in range(12)), f"title {i}")
+    Document(
+        f"d{i}", " ".join(f"topic{(i * j) % 13} word{i}-{j} shared text" for j in range(12)), f"title {i}"
+    )
     for i in range(40)
 )
 QUESTIONS = ("topic3 word5", "shared text", "word17-2 topic7", "title 9")
@@ -148,7 +150,9 @@ FAULTS: dict[str, Callable[[Path], None]] = {**CORRUPTIONS, "delete": delete}
 
 @pytest.mark.parametrize("make", [dense, bm25], ids=["dense", "bm25"])
 @pytest.mark.parametrize("fault", sorted(FAULTS))
-def test_every_entry_damaged_is_rebuilt_and_results_are_unchanged(tmp_path: Path, make: Any, fault: str) -> None:
+def test_every_entry_damaged_is_rebuilt_and_results_are_unchanged(
+    tmp_path: Path, make: Any, fault: str
+) -> None:
     root = tmp_path / "cache"
     reference = snapshot(make(), Cache(root=root))
     damaged = entries(root)
@@ -214,7 +218,9 @@ def test_get_never_returns_a_corrupt_entry(tmp_path: Path, fault: str) -> None:
     assert cache.counts[cache_worker.LABEL].corrupt == 1 and not path.exists()
     built = cache.get_or_build(cache_worker.LABEL, k, lambda: cache_worker.expected(1))
     assert not built.hit
-    np.testing.assert_array_equal(cache.get(cache_worker.LABEL, k).artifacts["values"], cache_worker.expected(1)["values"])  # type: ignore[union-attr,index]
+    np.testing.assert_array_equal(
+        cache.get(cache_worker.LABEL, k).artifacts["values"], cache_worker.expected(1)["values"]
+    )  # type: ignore[union-attr,index]
 
 
 def test_an_entry_at_the_wrong_address_is_not_served(tmp_path: Path) -> None:
@@ -277,7 +283,9 @@ def check_served_entries(root: Path, n: int) -> int:
 
 def build_here(root: Path, i: int) -> bool:
     """get_or_build key ``i`` in this process with a fresh cache; whether it was a hit."""
-    result = Cache(root=root).get_or_build(cache_worker.LABEL, cache_worker.key(i), lambda: cache_worker.expected(i))
+    result = Cache(root=root).get_or_build(
+        cache_worker.LABEL, cache_worker.key(i), lambda: cache_worker.expected(i)
+    )
     return result.hit
 
 
@@ -338,7 +346,9 @@ def test_writers_killed_at_random_times_never_leave_a_servable_bad_entry(tmp_pat
 @pytest.mark.slow
 def test_many_writers_killed_while_a_reader_reads(tmp_path: Path) -> None:
     """Long run: 4 writers killed at random, 40 rounds; a reader process checks every entry it is served."""
-    reader = cache_worker.context().Process(target=cache_worker.read_forever, args=(str(tmp_path), 8), daemon=True)
+    reader = cache_worker.context().Process(
+        target=cache_worker.read_forever, args=(str(tmp_path), 8), daemon=True
+    )
     reader.start()
     try:
         kill_writers_at_random(tmp_path, rounds=40, writers=4, n_keys=8, seed=11)

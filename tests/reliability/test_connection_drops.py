@@ -60,7 +60,9 @@ def _objective(trial: Trial) -> float:
 def test_idle_pooled_connections_dropped_then_the_study_goes_on(postgres_url: str) -> None:
     app = unique("rt-idle")
     storage = SQLStorage(with_query(postgres_url, application_name=app))
-    study = ragtune.create_study(storage=storage, study_name=unique("idle-drop"), sampler=RandomSampler(seed=0))
+    study = ragtune.create_study(
+        storage=storage, study_name=unique("idle-drop"), sampler=RandomSampler(seed=0)
+    )
     study.optimize(_objective, n_trials=3)
     for _ in range(3):
         assert terminate(postgres_url, app) >= 1
@@ -73,7 +75,9 @@ def check_clean_stop(proc: Proc) -> None:
     """A worker that stopped on a lost connection did so with one line: no traceback, no password."""
     assert proc.proc.returncode == 1, (proc.proc.returncode, proc.lines[-3:])
     errors = [line for line in proc.lines if line.startswith("ERROR ")]
-    assert len(errors) == 1 and errors[0].startswith("ERROR StorageConnectionError: lost the connection"), errors
+    assert len(errors) == 1 and errors[0].startswith("ERROR StorageConnectionError: lost the connection"), (
+        errors
+    )
     text = proc.stderr() + "\n".join(proc.lines)
     assert "Traceback" not in text and PASSWORD not in text
 

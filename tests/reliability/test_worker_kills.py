@@ -115,7 +115,19 @@ def test_postgres_workers_killed_during_ask_objective_and_tell_while_another_wor
     name = unique("kills")
     create(postgres_url, name)
     dying = {
-        point: Proc(postgres_url, name, "--die-at", point, "--die-after", str(k), "--sleep", "0.01", "--seed", str(i), *HB)
+        point: Proc(
+            postgres_url,
+            name,
+            "--die-at",
+            point,
+            "--die-after",
+            str(k),
+            "--sleep",
+            "0.01",
+            "--seed",
+            str(i),
+            *HB,
+        )
         for i, (point, k) in enumerate(plan)
     }
     survivor = Proc(postgres_url, name, "--n", "25" if slow else "8", "--sleep", "0.01", "--seed", "99", *HB)

@@ -57,9 +57,7 @@ def install_hooks(killer: Killer) -> None:
     from ragtune.storage.sql.storage import SQLStorage
 
     sa.event.listen(sa.engine.Engine, "commit", lambda conn: killer.hit("commit"))
-    sa.event.listen(
-        sa.engine.Engine, "before_cursor_execute", lambda *a: killer.hit("statement")
-    )
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", lambda *a: killer.hit("statement"))
 
     class RawProxy:
         """DuckDB's hot path talks to the driver connection directly: count its statements too."""

@@ -36,7 +36,7 @@ PASSWORD = "Zq9#s3cr3t@pw:/x"  # URL-special characters, so it appears percent-e
 FORMS = (PASSWORD, quote(PASSWORD, safe=""), quote(PASSWORD), "Zq9", "s3cr3t")
 runner = CliRunner()
 
-TINY = '''
+TINY = """
 import ragtune as rt
 from ragtune.pipelines import Pipeline, chunkers, retrievers
 
@@ -46,7 +46,7 @@ objectives = ["ndcg@10:max", "latency_p95_ms:min"]
 def pipeline(trial):
     size = trial.suggest_int("chunk_size", 256, 1024, step=256)
     return Pipeline(chunker=chunkers.Window(size, 32), retriever=retrievers.BM25(), k=5)
-'''
+"""
 
 
 def with_password(url: str, **parts: Any) -> str:
@@ -56,7 +56,9 @@ def with_password(url: str, **parts: Any) -> str:
 
 def assert_clean(text: str, where: str) -> None:
     for form in FORMS:
-        assert form not in text, f"the password ({form!r}) shows in {where}: ...{text[max(0, text.find(form) - 200):][:400]}"
+        assert form not in text, (
+            f"the password ({form!r}) shows in {where}: ...{text[max(0, text.find(form) - 200) :][:400]}"
+        )
 
 
 def exception_text(error: BaseException) -> str:
@@ -123,14 +125,22 @@ def test_mask_url_hides_every_form_of_password() -> None:
 
 
 @pytest.mark.postgres
-def test_library_objects_and_errors_never_show_the_password(secret_url: str, logs: Records, tmp_path: Path) -> None:
+def test_library_objects_and_errors_never_show_the_password(
+    secret_url: str, logs: Records, tmp_path: Path
+) -> None:
     from ragtune.choice import record_choice
 
     name = f"creds-{uuid.uuid4().hex[:8]}"
     storage = SQLStorage(secret_url)
     study = rt.create_study(storage=storage, study_name=name, sampler=RandomSampler(seed=0))
     study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3)
-    texts = [repr(study), repr(storage), storage.describe(), str(study.trials), study.trials_dataframe().to_csv()]
+    texts = [
+        repr(study),
+        repr(storage),
+        storage.describe(),
+        str(study.trials),
+        study.trials_dataframe().to_csv(),
+    ]
     choice = record_choice(study, study.best_trial.number, path=tmp_path / "choice.json")
     texts.append(choice.read_text())
     texts.append(json.dumps(study.system_attrs, default=str))
@@ -159,8 +169,10 @@ def _failing_urls(postgres_url: str) -> dict[str, str]:
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize("kind", ["no such database", "no such role", "port refused", "unknown host",
-                                  "unknown scheme", "other driver"])
+@pytest.mark.parametrize(
+    "kind",
+    ["no such database", "no such role", "port refused", "unknown host", "unknown scheme", "other driver"],
+)
 def test_connection_errors_never_show_the_password(postgres_url: str, logs: Records, kind: str) -> None:
     url = _failing_urls(postgres_url)[kind]
     with pytest.raises(RagtuneError) as info:
@@ -175,8 +187,9 @@ def test_connection_errors_never_show_the_password(postgres_url: str, logs: Reco
 
 
 @pytest.mark.postgres
-def test_every_cli_command_keeps_the_password_out(secret_url: str, logs: Records, tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_every_cli_command_keeps_the_password_out(
+    secret_url: str, logs: Records, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     enable_console_logging(logging.DEBUG)
     pipeline = tmp_path / "tiny.py"
@@ -194,8 +207,19 @@ def test_every_cli_command_keeps_the_password_out(secret_url: str, logs: Records
 
     ok("optimize", str(pipeline), *common, *run)
     ok("optimize", str(pipeline), *common, *run, "--json")
-    ok("worker", str(pipeline), *common, "--study", name, "--n-trials", "1", "--sampler", "random",
-       "--max-questions", "5")
+    ok(
+        "worker",
+        str(pipeline),
+        *common,
+        "--study",
+        name,
+        "--n-trials",
+        "1",
+        "--sampler",
+        "random",
+        "--max-questions",
+        "5",
+    )
     ok("studies", "list", *common)
     ok("studies", "list", *common, "--json")
     ok("studies", "show", name, *common)
@@ -206,8 +230,12 @@ def test_every_cli_command_keeps_the_password_out(secret_url: str, logs: Records
         target = tmp_path / f"out.{fmt}"
         ok("export", name, *common, "--format", fmt, "--output", str(target))
         exported.append(target)
-    for args in (["best", "nope", *common], ["studies", "show", "nope", *common],
-                 ["export", "nope", *common], ["optimize", str(pipeline), *common, *run, "--objective", "ndgc@10"]):
+    for args in (
+        ["best", "nope", *common],
+        ["studies", "show", "nope", *common],
+        ["export", "nope", *common],
+        ["optimize", str(pipeline), *common, *run, "--objective", "ndgc@10"],
+    ):
         result = runner.invoke(app, args)
         assert result.exit_code == 1
         outputs.append(result.output + result.stderr)
@@ -224,8 +252,9 @@ def test_tui_never_shows_the_password(secret_url: str, logs: Records, tmp_path: 
 
     name = f"tui-creds-{uuid.uuid4().hex[:8]}"
     storage = SQLStorage(secret_url)
-    study = rt.create_study(storage=storage, study_name=name, directions=["maximize", "minimize"],
-                            sampler=RandomSampler(seed=0))
+    study = rt.create_study(
+        storage=storage, study_name=name, directions=["maximize", "minimize"], sampler=RandomSampler(seed=0)
+    )
     study.optimize(lambda t: (t.suggest_float("x", 0, 1), t.suggest_float("y", 0, 1)), n_trials=5)
     screens: list[str] = []
 
@@ -281,7 +310,9 @@ def test_worker_processes_do_not_get_the_password_on_their_command_line(
     pipeline = tmp_path / "tiny.py"
     pipeline.write_text(textwrap.dedent(TINY))
     url = f"postgresql+psycopg://user:{quote(PASSWORD, safe='')}@db.example:5432/runs"
-    result = runner.invoke(app, ["optimize", str(pipeline), "--storage", url, "--workers", "2", "--n-trials", "2"])
+    result = runner.invoke(
+        app, ["optimize", str(pipeline), "--storage", url, "--workers", "2", "--n-trials", "2"]
+    )
     assert len(started) == 2, (result.output + result.stderr, repr(result.exception))
     for cmd in started:
         assert_clean(" ".join(cmd), "a worker's command line")
@@ -303,7 +334,10 @@ def test_worker_subprocess_error_output_is_masked(tmp_path: Path) -> None:
     pipeline.write_text(textwrap.dedent(TINY))
     done = subprocess.run(
         [sys.executable, "-m", "ragtune", "worker", str(pipeline), "--study", "s", "--n-trials", "1"],
-        capture_output=True, text=True, timeout=120, env={**_env(), "RAGTUNE_STORAGE": url},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**_env(), "RAGTUNE_STORAGE": url},
     )
     assert done.returncode == 1, done.stderr
     assert done.stderr.strip().startswith("error: cannot reach PostgreSQL at 127.0.0.1:1")

@@ -67,9 +67,16 @@ def snapshot(study: rt.Study) -> dict[str, Any]:
         "name": study.study_name,
         "user_attrs": study.user_attrs,
         "trials": [
-            (t.number, t.state, t.values, dict(t.params), dict(t.user_attrs), t.fail_reason,
-             {k: v for k, v in t.system_attrs.items()},
-             {k: d.to_json() for k, d in t.distributions.items()})
+            (
+                t.number,
+                t.state,
+                t.values,
+                dict(t.params),
+                dict(t.user_attrs),
+                t.fail_reason,
+                {k: v for k, v in t.system_attrs.items()},
+                {k: d.to_json() for k, d in t.distributions.items()},
+            )
             for t in study.trials
         ],
     }
@@ -130,7 +137,9 @@ def test_metacharacters_round_trip_and_nothing_is_executed(open_storage: Callabl
     ("backend", "text"),
     [
         pytest.param(
-            backend, text, id=f"{backend}-{ascii(text)[1:12]}",
+            backend,
+            text,
+            id=f"{backend}-{ascii(text)[1:12]}",
             marks=[pytest.mark.postgres] * (backend == "postgresql"),
         )
         for backend in ("duckdb", "postgresql")
@@ -171,7 +180,9 @@ def test_parquet_export_to_a_path_with_quotes(tmp_path: Path) -> None:
     folder = tmp_path / "it's here"
     folder.mkdir()
     target = folder / "out'); DROP TABLE trials; --.parquet"
-    result = CliRunner().invoke(app, ["export", "s", "--storage", url, "--format", "parquet", "--output", str(target)])
+    result = CliRunner().invoke(
+        app, ["export", "s", "--storage", url, "--format", "parquet", "--output", str(target)]
+    )
     assert result.exit_code == 0, result.output + result.stderr
     import duckdb
 
@@ -184,14 +195,28 @@ def test_parquet_export_to_a_path_with_quotes(tmp_path: Path) -> None:
 
 # -- static: SQL text is built from identifiers only --------------------------------------------
 
-_SQL_START = ("SELECT ", "INSERT ", "UPDATE ", "DELETE ", "COPY ", "CREATE ", "DROP ", "ALTER ", "WITH ", "SET ")
+_SQL_START = (
+    "SELECT ",
+    "INSERT ",
+    "UPDATE ",
+    "DELETE ",
+    "COPY ",
+    "CREATE ",
+    "DROP ",
+    "ALTER ",
+    "WITH ",
+    "SET ",
+)
 #: f-strings that build SQL, with what they interpolate; each was read and holds identifiers (quoted by the
 #: dialect), "?" placeholders, or, for COPY, a file path with its quotes doubled.
 REVIEWED = {
     ("ragtune/storage/sql/duckdb_sql.py", "_insert_sql"): "quoted table/column names and ? placeholders",
     ("ragtune/storage/sql/duckdb_sql.py", "delete_where_trial"): "quoted table name, ? placeholders",
     ("ragtune/storage/sql/duckdb_sql.py", "update_trial"): "quoted column names, ? placeholders",
-    ("ragtune/storage/sql/duckdb_loading.py", "_vectors"): "schema table/column names (module constants), $sid bound",
+    (
+        "ragtune/storage/sql/duckdb_loading.py",
+        "_vectors",
+    ): "schema table/column names (module constants), $sid bound",
     ("ragtune/storage/sql/duckdb_loading.py", "_attrs"): "a schema table name (module constant), $sid bound",
     ("ragtune/cli/export.py", "_write"): "the output path, quotes doubled (DuckDB's COPY takes no parameter)",
 }
@@ -205,9 +230,15 @@ def _sql_fstrings() -> set[tuple[str, str]]:
             if not isinstance(func, ast.FunctionDef | ast.AsyncFunctionDef):
                 continue
             for node in ast.walk(func):
-                if isinstance(node, ast.JoinedStr) and any(isinstance(v, ast.FormattedValue) for v in node.values):
+                if isinstance(node, ast.JoinedStr) and any(
+                    isinstance(v, ast.FormattedValue) for v in node.values
+                ):
                     first = node.values[0]
-                    head = first.value if isinstance(first, ast.Constant) and isinstance(first.value, str) else ""
+                    head = (
+                        first.value
+                        if isinstance(first, ast.Constant) and isinstance(first.value, str)
+                        else ""
+                    )
                     if head.lstrip().startswith(_SQL_START):  # SQL keywords are upper case in this code base
                         found.add((str(path.relative_to(ROOT)), func.name))
     return found
