@@ -36,6 +36,7 @@ from problems import MULTI_OBJECTIVE, SINGLE_OBJECTIVE, Problem, objective_for  
 
 BUDGETS = (50, 100, 300)
 MO_TRIALS = 200
+ALPHA = 0.05
 LIBS = ("ragtune", "optuna")
 
 
@@ -89,26 +90,66 @@ def _fmt(x: float) -> str:
     return f"{x:.3g}" if abs(x) >= 1e-3 or x == 0 else f"{x:.2e}"
 
 
+def _one_sided_p(ours: list[float], theirs: list[float], *, lower_is_better: bool) -> tuple[float, float]:
+    """Mann-Whitney U p-values (one-sided) that ragtune's runs are better, and that they are worse.
+
+    The runs of both libraries are independent samples over seeds; the test asks whether one
+    library's values tend to be smaller than the other's (no assumption on their distribution).
+    """
+    from scipy.stats import mannwhitneyu
+
+    better, worse = ("less", "greater") if lower_is_better else ("greater", "less")
+    return (
+        float(mannwhitneyu(ours, theirs, alternative=better).pvalue),
+        float(mannwhitneyu(ours, theirs, alternative=worse).pvalue),
+    )
+
+
+def _verdict(p_better: float, p_worse: float) -> str:
+    if p_better < ALPHA:
+        return "better"
+    return "worse" if p_worse < ALPHA else "tie"
+
+
 def report(results: dict[tuple[str, str], list[list[float]]], seeds: int) -> str:
-    lines = [f"Single objective: regret (median [IQR] over {seeds} seeds; lower is better).", ""]
-    lines.append("| problem | trials | ragtune TPE | Optuna TPE | ragtune at least as good |")
-    lines.append("|---|---:|---|---|:---:|")
+    lines = [
+        f"Single objective: regret (median [IQR] over {seeds} seeds; lower is better). The last column is "
+        f"two one-sided Mann-Whitney U tests over the seeds at alpha = {ALPHA}: ragtune significantly "
+        "better, significantly worse, or neither (tie); in brackets the p-values that ragtune is better / "
+        "worse.",
+        "",
+    ]
+    lines.append("| problem | trials | ragtune TPE | Optuna TPE | ragtune at least as good | rank test (p) |")
+    lines.append("|---|---:|---|---|:---:|---|")
     wins = dict.fromkeys(BUDGETS, 0)
+    tests: dict[str, int] = {"better": 0, "tie": 0, "worse": 0}
     for p in SINGLE_OBJECTIVE:
         for b, budget in enumerate(BUDGETS):
-            cells, medians = [], []
+            cells, medians, samples = [], [], []
             for lib in LIBS:
-                med, q25, q75 = _stats([r[b] for r in results[(p.name, lib)]])
+                values = [r[b] for r in results[(p.name, lib)]]
+                med, q25, q75 = _stats(values)
                 cells.append(f"{_fmt(med)} [{_fmt(q25)}, {_fmt(q75)}]")
                 medians.append(med)
+                samples.append(values)
             ok = medians[0] <= medians[1] * (1 + 1e-9) + 1e-12
             wins[budget] += ok
-            lines.append(f"| {p.name} | {budget} | {cells[0]} | {cells[1]} | {'yes' if ok else 'no'} |")
+            p_better, p_worse = _one_sided_p(*samples, lower_is_better=True)
+            verdict = _verdict(p_better, p_worse)
+            tests[verdict] += 1
+            lines.append(
+                f"| {p.name} | {budget} | {cells[0]} | {cells[1]} | {'yes' if ok else 'no'} "
+                f"| {verdict} ({p_better:.2g} / {p_worse:.2g}) |"
+            )
     n = len(SINGLE_OBJECTIVE)
     lines.append("")
     lines.append(
         "ragtune at least as good (median regret): "
         + ", ".join(f"{wins[b]}/{n} problems at {b} trials" for b in BUDGETS)
+    )
+    lines.append(
+        f"Rank test over all {n * len(BUDGETS)} cells: ragtune significantly better in {tests['better']}, "
+        f"significantly worse in {tests['worse']}, neither in {tests['tie']}"
     )
     lines += [
         "",
@@ -116,21 +157,32 @@ def report(results: dict[tuple[str, str], list[list[float]]], seeds: int) -> str
         "",
     ]
     lines.append(
-        "| problem | reference point | ragtune TPE | Optuna default (TPESampler) | ragtune at least as good |"
+        "| problem | reference point | ragtune TPE | Optuna default (TPESampler) | ragtune at least as good "
+        "| rank test (p) |"
     )
-    lines.append("|---|---|---|---|:---:|")
+    lines.append("|---|---|---|---|:---:|---|")
     mo_wins = 0
     for p in MULTI_OBJECTIVE:
-        cells, medians = [], []
+        cells, medians, samples = [], [], []
         for lib in LIBS:
-            med, q25, q75 = _stats([r[0] for r in results[(p.name, lib)]])
+            values = [r[0] for r in results[(p.name, lib)]]
+            med, q25, q75 = _stats(values)
             cells.append(f"{med:.4g} [{q25:.4g}, {q75:.4g}]")
             medians.append(med)
+            samples.append(values)
         ok = medians[0] >= medians[1]
         mo_wins += ok
-        lines.append(f"| {p.name} | {p.reference} | {cells[0]} | {cells[1]} | {'yes' if ok else 'no'} |")
+        p_better, p_worse = _one_sided_p(*samples, lower_is_better=False)
+        verdict = _verdict(p_better, p_worse)
+        lines.append(
+            f"| {p.name} | {p.reference} | {cells[0]} | {cells[1]} | {'yes' if ok else 'no'} "
+            f"| {verdict} ({p_better:.2g} / {p_worse:.2g}) |"
+        )
     lines.append("")
     lines.append(f"ragtune at least as good (median hypervolume): {mo_wins}/{len(MULTI_OBJECTIVE)} problems")
+    counts = sorted({f"{lib} {len(v)}" for (_, lib), v in results.items()})
+    if len(counts) > len(LIBS):
+        lines.append(f"Runs per cell differ: {', '.join(counts)}")
     return "\n".join(lines)
 
 
@@ -144,7 +196,12 @@ def main() -> None:
     parser.add_argument("--only", default="", help="substring filter on problem names")
     parser.add_argument("--out", default="", help="write raw results as JSON here")
     parser.add_argument("--libs", default=",".join(LIBS), help="libraries to run (comma-separated)")
-    parser.add_argument("--reuse", default="", help="raw results (JSON from --out) of libraries not run")
+    parser.add_argument(
+        "--reuse",
+        default="",
+        help="raw results (JSON from --out, comma-separated files pooled) of libraries not run; "
+        "--libs none --reuse A,B only reports",
+    )
     args = parser.parse_args()
     libs = [lib for lib in LIBS if lib in args.libs.split(",")]
     problems = [p for p in (*SINGLE_OBJECTIVE, *MULTI_OBJECTIVE) if args.only in p.name]
@@ -156,11 +213,11 @@ def main() -> None:
         for s in range(args.first_seed, args.first_seed + args.seeds)
     ]
     results: dict[tuple[str, str], list[list[float]]] = {}
-    if args.reuse:
-        for key, vals in json.loads(Path(args.reuse).read_text()).items():
+    for path in filter(None, args.reuse.split(",")):
+        for key, vals in json.loads(Path(path).read_text()).items():
             name, lib = key.split("|")
             if lib not in libs:
-                results[(name, lib)] = vals
+                results.setdefault((name, lib), []).extend(vals)
     seconds: dict[str, float] = dict.fromkeys(LIBS, 0.0)
     t0 = time.perf_counter()
     with Pool(args.processes) as pool:
@@ -175,7 +232,9 @@ def main() -> None:
             print(key, [_fmt(v) for v in np.median(np.array(vals), axis=0)])
         return
     print()
-    print(report(results, args.seeds))
+    print(report(results, max(len(v) for v in results.values())))
+    if not tasks:
+        return
     print()
     print(
         f"Run time summed over runs: ragtune {seconds['ragtune']:.0f} s, Optuna {seconds['optuna']:.0f} s; "
