@@ -25,6 +25,7 @@ import json  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
+from collections.abc import Callable  # noqa: E402
 from multiprocessing import Pool  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
@@ -111,6 +112,31 @@ def _verdict(p_better: float, p_worse: float) -> str:
     return "worse" if p_worse < ALPHA else "tie"
 
 
+def _compare(
+    results: dict[tuple[str, str], list[list[float]]],
+    name: str,
+    col: int,
+    fmt: Callable[[float], str],
+    *,
+    lower_is_better: bool,
+) -> tuple[list[str], bool, str]:
+    """Per library "median [IQR]" of one column, whether ragtune's median is at least as good, and
+    the rank test's "verdict (p better / p worse)"."""
+    cells, medians, samples = [], [], []
+    for lib in LIBS:
+        values = [r[col] for r in results[(name, lib)]]
+        med, q25, q75 = _stats(values)
+        cells.append(f"{fmt(med)} [{fmt(q25)}, {fmt(q75)}]")
+        medians.append(med)
+        samples.append(values)
+    if lower_is_better:
+        ok = medians[0] <= medians[1] * (1 + 1e-9) + 1e-12
+    else:
+        ok = medians[0] >= medians[1]
+    p_better, p_worse = _one_sided_p(*samples, lower_is_better=lower_is_better)
+    return cells, ok, f"{_verdict(p_better, p_worse)} ({p_better:.2g} / {p_worse:.2g})"
+
+
 def report(results: dict[tuple[str, str], list[list[float]]], seeds: int) -> str:
     lines = [
         f"Single objective: regret (median [IQR] over {seeds} seeds; lower is better). The last column is "
@@ -125,21 +151,11 @@ def report(results: dict[tuple[str, str], list[list[float]]], seeds: int) -> str
     tests: dict[str, int] = {"better": 0, "tie": 0, "worse": 0}
     for p in SINGLE_OBJECTIVE:
         for b, budget in enumerate(BUDGETS):
-            cells, medians, samples = [], [], []
-            for lib in LIBS:
-                values = [r[b] for r in results[(p.name, lib)]]
-                med, q25, q75 = _stats(values)
-                cells.append(f"{_fmt(med)} [{_fmt(q25)}, {_fmt(q75)}]")
-                medians.append(med)
-                samples.append(values)
-            ok = medians[0] <= medians[1] * (1 + 1e-9) + 1e-12
+            cells, ok, test = _compare(results, p.name, b, _fmt, lower_is_better=True)
             wins[budget] += ok
-            p_better, p_worse = _one_sided_p(*samples, lower_is_better=True)
-            verdict = _verdict(p_better, p_worse)
-            tests[verdict] += 1
+            tests[test.split()[0]] += 1
             lines.append(
-                f"| {p.name} | {budget} | {cells[0]} | {cells[1]} | {'yes' if ok else 'no'} "
-                f"| {verdict} ({p_better:.2g} / {p_worse:.2g}) |"
+                f"| {p.name} | {budget} | {cells[0]} | {cells[1]} | {'yes' if ok else 'no'} | {test} |"
             )
     n = len(SINGLE_OBJECTIVE)
     lines.append("")
@@ -163,26 +179,18 @@ def report(results: dict[tuple[str, str], list[list[float]]], seeds: int) -> str
     lines.append("|---|---|---|---|:---:|---|")
     mo_wins = 0
     for p in MULTI_OBJECTIVE:
-        cells, medians, samples = [], [], []
-        for lib in LIBS:
-            values = [r[0] for r in results[(p.name, lib)]]
-            med, q25, q75 = _stats(values)
-            cells.append(f"{med:.4g} [{q25:.4g}, {q75:.4g}]")
-            medians.append(med)
-            samples.append(values)
-        ok = medians[0] >= medians[1]
+        cells, ok, test = _compare(results, p.name, 0, "{:.4g}".format, lower_is_better=False)
         mo_wins += ok
-        p_better, p_worse = _one_sided_p(*samples, lower_is_better=False)
-        verdict = _verdict(p_better, p_worse)
         lines.append(
-            f"| {p.name} | {p.reference} | {cells[0]} | {cells[1]} | {'yes' if ok else 'no'} "
-            f"| {verdict} ({p_better:.2g} / {p_worse:.2g}) |"
+            f"| {p.name} | {p.reference} | {cells[0]} | {cells[1]} | {'yes' if ok else 'no'} | {test} |"
         )
     lines.append("")
     lines.append(f"ragtune at least as good (median hypervolume): {mo_wins}/{len(MULTI_OBJECTIVE)} problems")
-    counts = sorted({f"{lib} {len(v)}" for (_, lib), v in results.items()})
-    if len(counts) > len(LIBS):
-        lines.append(f"Runs per cell differ: {', '.join(counts)}")
+    runs = {lib: sorted({len(v) for (_, owner), v in results.items() if owner == lib}) for lib in LIBS}
+    if any(counts != [seeds] for counts in runs.values()):
+        lines.append(
+            "Runs per cell: " + "; ".join(f"{lib} {'-'.join(map(str, c))}" for lib, c in runs.items())
+        )
     return "\n".join(lines)
 
 
