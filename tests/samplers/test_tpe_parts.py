@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
 import ragtune as rt
+import ragtune.samplers.tpe.sampler as sampler_module
 from ragtune.core.distributions import (
     AnyDistribution,
     CategoricalDistribution,
@@ -13,6 +16,7 @@ from ragtune.core.distributions import (
     IntDistribution,
 )
 from ragtune.core.trial_state import TrialState
+from ragtune.samplers import TPESampler
 from ragtune.samplers.tpe.cache import Group
 from ragtune.samplers.tpe.fit import (
     KernelConfig,
@@ -26,6 +30,7 @@ from ragtune.samplers.tpe.split import (
     FrontMemo,
     _best_by_losses,
     default_gamma,
+    rank_log_weights,
     split_good,
 )
 
@@ -222,3 +227,83 @@ def test_split_prefers_feasible_then_least_violation_then_pruned_and_never_runni
         assert {order[i] for i in np.flatnonzero(good)} == expected
     good = split_good(view, rows, lambda n: 99, constraints=True)
     assert not good[order.index(running.number)]
+
+
+def _told(specs: list[tuple[float | None, float, TrialState]]) -> rt.Study:
+    study = rt.create_study()
+    for value, violation, state in specs:
+        trial = study.ask()
+        trial.suggest_float("x", 0, 1)
+        trial.set_constraint([violation])
+        study.tell(trial, value, state=state)
+    return study
+
+
+def test_rank_weights_fall_linearly_from_the_best_to_half() -> None:
+    study = _told(
+        [(3.0, 0.0, TrialState.COMPLETE), (1.0, 0.0, TrialState.COMPLETE), (2.0, 0.0, TrialState.COMPLETE)]
+    )
+    view = study._view()
+    w = rank_log_weights(view, np.arange(3), constraints=True)
+    assert w is not None
+    # Ranks 2, 0, 1 of 3: weights 1 - 0.5 * rank / 2.
+    np.testing.assert_allclose(np.exp(w), [0.5, 1.0, 0.75])
+    assert rank_log_weights(view, np.arange(1), constraints=True) is None  # one observation: uniform
+    np.testing.assert_allclose(
+        np.exp(rank_log_weights(view, np.arange(3), constraints=True, floor=0.2)), [0.2, 1.0, 0.6]
+    )
+
+
+def test_rank_weights_put_feasible_first_then_least_violation_and_pruned_at_the_floor() -> None:
+    specs = [  # (value, violation, state)
+        (5.0, 0.0, TrialState.COMPLETE),  # feasible, rank 1
+        (0.5, 0.5, TrialState.COMPLETE),  # infeasible, better value: rank 2
+        (1.0, 2.0, TrialState.COMPLETE),  # more violation: rank 3
+        (4.0, 0.0, TrialState.COMPLETE),  # best feasible: rank 0
+        (None, 0.0, TrialState.PRUNED),  # fill-in: the floor
+    ]
+    view = _told(specs)._view()
+    rows = np.arange(5)
+    w = rank_log_weights(view, rows, constraints=True)
+    assert w is not None
+    np.testing.assert_allclose(np.exp(w), [1 - 0.5 / 4, 1 - 1.0 / 4, 1 - 1.5 / 4, 1.0, 0.5])
+    # Without constraints, complete trials rank by value alone.
+    w = rank_log_weights(view, rows, constraints=False)
+    assert w is not None
+    np.testing.assert_allclose(np.exp(w), [1 - 1.5 / 4, 1.0, 1 - 0.5 / 4, 1 - 1.0 / 4, 0.5])
+
+
+def test_single_objective_good_set_is_fitted_with_rank_weights(monkeypatch: pytest.MonkeyPatch) -> None:
+    study = rt.create_study(sampler=TPESampler(seed=0, n_startup_trials=5))
+    study.optimize(lambda t: (t.suggest_float("x", -1.0, 1.0) - 0.3) ** 2, n_trials=30)
+    good_weights: list[np.ndarray] = []
+    original = sampler_module.fit_estimator
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("clip") is not None:  # only the good set's estimator gets a clip
+            good_weights.append(np.exp(kwargs["log_weights"]))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(sampler_module, "fit_estimator", spy)
+    study.optimize(lambda t: (t.suggest_float("x", -1.0, 1.0) - 0.3) ** 2, n_trials=1)
+    assert len(good_weights) == 1
+    weights = good_weights[0]
+    assert weights.size == default_gamma(30)
+    assert weights.max() == pytest.approx(1.0) and weights.min() == pytest.approx(0.5)
+
+
+def test_rank_weights_order_pruned_trials_by_how_far_they_ran_then_their_last_report() -> None:
+    study = rt.create_study()
+    for value, reports in [(2.0, []), (None, [(0.9, 1)]), (None, [(0.8, 1), (0.7, 2)]), (None, [(0.1, 1)])]:
+        trial = study.ask()
+        trial.suggest_float("x", 0, 1)
+        for intermediate, step in reports:
+            trial.report(intermediate, step)
+        if value is None:
+            study.tell(trial, state=TrialState.PRUNED)
+        else:
+            study.tell(trial, value)
+    w = rank_log_weights(study._view(), np.arange(4), constraints=True)
+    assert w is not None
+    # The complete trial first, then the pruned one that reached step 2, then step 1 by last report.
+    np.testing.assert_allclose(np.exp(w), [1.0, 1 - 0.5, 1 - 0.5 / 3, 1 - 1.0 / 3])

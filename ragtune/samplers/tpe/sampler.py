@@ -28,7 +28,7 @@ from ragtune.samplers.tpe.fit import (
 from ragtune.samplers.tpe.parzen import ParzenEstimator, truncation_log_mass
 from ragtune.samplers.tpe.selection import choose_candidate, uniform_candidates
 from ragtune.samplers.tpe.space import UnitSpace, unit_dim
-from ragtune.samplers.tpe.split import default_gamma, good_log_weights, split_good
+from ragtune.samplers.tpe.split import default_gamma, good_log_weights, rank_log_weights, split_good
 
 if TYPE_CHECKING:
     from ragtune.core.trial import Trial
@@ -71,6 +71,9 @@ class TPESampler(Sampler):
       by its kernel at those values), using only observations inside the current range.
       ``multivariate=False`` models every parameter on its own (univariate TPE, bandwidths by
       the neighbour heuristic; ``consider_endpoints`` counts the domain ends as neighbours).
+    * One objective: good observations are weighted by rank, from 1 for the best to 1/2 for the
+      worst (:func:`~ragtune.samplers.tpe.split.rank_log_weights`), so l(x) concentrates near the
+      best points found.
     * Several objectives: the good set is filled by Pareto rank, ties on the boundary front broken
       by hypervolume contribution, and good observations weighted by their hypervolume
       contribution (MOTPE; Ozaki et al., JAIR 73, 2022).
@@ -136,9 +139,11 @@ class TPESampler(Sampler):
         self._lock = threading.RLock()
         self._memos: dict[int, _Memo] = {}
         self._groups = GroupCache()
-        # Ablation switches (benchmarks only): linear forgetting in g(x), MOTPE good-set weights.
+        # Ablation switches (benchmarks only): linear forgetting in g(x), MOTPE good-set weights,
+        # rank weights of the good set for one objective.
         self._decay = True
         self._hv_weights = True
+        self._rank_weights = True
         # What finished trials showed so far (finished trials never change, so this only grows):
         # each parameter's distribution (or that it varied), and as a bit set over the COMPLETE or
         # PRUNED trials, in which of them it occurred.
@@ -309,7 +314,7 @@ class TPESampler(Sampler):
             clip=clip,
             neighbour=uni,
             log_cond=lc_good,
-            log_weights=good_log_weights(view, rows[good], group.fronts) if self._hv_weights else None,
+            log_weights=self._good_weights(view, rows[good], group),
         )
         above = fit_estimator(
             space,
@@ -332,6 +337,15 @@ class TPESampler(Sampler):
 
         cand = below.sample(self._rng, self._n_candidates)
         return choose_candidate(view, names, space, cand, score(cand), score, cond, dedup, self._rng, drawn)
+
+    def _good_weights(self, view: TrialsView, good_rows: np.ndarray, group: Group) -> np.ndarray | None:
+        """Log weights of l(x)'s observations: hypervolume contributions for several objectives,
+        rank for one (None: uniform)."""
+        if view.n_objectives >= 2:
+            return good_log_weights(view, good_rows, group.fronts) if self._hv_weights else None
+        return (
+            rank_log_weights(view, good_rows, constraints=self._constraints) if self._rank_weights else None
+        )
 
     def _drawn_by_running(self, view: TrialsView, group: Group, n_finished: int) -> np.ndarray | None:
         """Internal values this sampler drew for RUNNING trials that have not suggested them yet.
