@@ -30,6 +30,7 @@ from ragtune.samplers.tpe.split import (
     FrontMemo,
     _best_by_losses,
     default_gamma,
+    good_ranking,
     rank_log_weights,
     split_good,
 )
@@ -229,6 +230,17 @@ def test_split_prefers_feasible_then_least_violation_then_pruned_and_never_runni
     assert not good[order.index(running.number)]
 
 
+def _rank_weights(view: Any, rows: np.ndarray, *, constraints: bool, floor: float = 0.5) -> np.ndarray | None:
+    """Log weight of each of ``rows`` when all of them form the good set, as the sampler assigns them."""
+    ranking = good_ranking(view, rows, lambda n: rows.size, constraints=constraints)
+    by_rank = rank_log_weights(ranking.size, floor)
+    if by_rank is None:
+        return None
+    out = np.empty(rows.size)
+    out[ranking] = by_rank
+    return out
+
+
 def _told(specs: list[tuple[float | None, float, TrialState]]) -> rt.Study:
     study = rt.create_study()
     for value, violation, state in specs:
@@ -244,13 +256,13 @@ def test_rank_weights_fall_linearly_from_the_best_to_half() -> None:
         [(3.0, 0.0, TrialState.COMPLETE), (1.0, 0.0, TrialState.COMPLETE), (2.0, 0.0, TrialState.COMPLETE)]
     )
     view = study._view()
-    w = rank_log_weights(view, np.arange(3), constraints=True)
+    w = _rank_weights(view, np.arange(3), constraints=True)
     assert w is not None
     # Ranks 2, 0, 1 of 3: weights 1 - 0.5 * rank / 2.
     np.testing.assert_allclose(np.exp(w), [0.5, 1.0, 0.75])
-    assert rank_log_weights(view, np.arange(1), constraints=True) is None  # one observation: uniform
+    assert _rank_weights(view, np.arange(1), constraints=True) is None  # one observation: uniform
     np.testing.assert_allclose(
-        np.exp(rank_log_weights(view, np.arange(3), constraints=True, floor=0.2)), [0.2, 1.0, 0.6]
+        np.exp(_rank_weights(view, np.arange(3), constraints=True, floor=0.2)), [0.2, 1.0, 0.6]
     )
 
 
@@ -264,11 +276,11 @@ def test_rank_weights_put_feasible_first_then_least_violation_and_pruned_at_the_
     ]
     view = _told(specs)._view()
     rows = np.arange(5)
-    w = rank_log_weights(view, rows, constraints=True)
+    w = _rank_weights(view, rows, constraints=True)
     assert w is not None
     np.testing.assert_allclose(np.exp(w), [1 - 0.5 / 4, 1 - 1.0 / 4, 1 - 1.5 / 4, 1.0, 0.5])
     # Without constraints, complete trials rank by value alone.
-    w = rank_log_weights(view, rows, constraints=False)
+    w = _rank_weights(view, rows, constraints=False)
     assert w is not None
     np.testing.assert_allclose(np.exp(w), [1 - 1.5 / 4, 1.0, 1 - 0.5 / 4, 1 - 1.0 / 4, 0.5])
 
@@ -303,7 +315,7 @@ def test_rank_weights_order_pruned_trials_by_how_far_they_ran_then_their_last_re
             study.tell(trial, state=TrialState.PRUNED)
         else:
             study.tell(trial, value)
-    w = rank_log_weights(study._view(), np.arange(4), constraints=True)
+    w = _rank_weights(study._view(), np.arange(4), constraints=True)
     assert w is not None
     # The complete trial first, then the pruned one that reached step 2, then step 1 by last report.
     np.testing.assert_allclose(np.exp(w), [1.0, 1 - 0.5, 1 - 0.5 / 3, 1 - 1.0 / 3])

@@ -28,7 +28,7 @@ from ragtune.samplers.tpe.fit import (
 from ragtune.samplers.tpe.parzen import ParzenEstimator, truncation_log_mass
 from ragtune.samplers.tpe.selection import choose_candidate, uniform_candidates
 from ragtune.samplers.tpe.space import UnitSpace, unit_dim
-from ragtune.samplers.tpe.split import default_gamma, good_log_weights, rank_log_weights, split_good
+from ragtune.samplers.tpe.split import default_gamma, good_log_weights, good_ranking, rank_log_weights
 
 if TYPE_CHECKING:
     from ragtune.core.trial import Trial
@@ -57,7 +57,7 @@ _VARYING = _Varying()
 class TPESampler(Sampler):
     """Tree-structured Parzen estimator (Bergstra et al., NeurIPS 2011; Watanabe, arXiv:2304.11127, 2023).
 
-    Observed trials are split into a good set and a bad set (:func:`split_good`); Parzen
+    Observed trials are split into a good set and a bad set (:func:`good_ranking`); Parzen
     estimators l(x) and g(x) are fitted to each; ``n_ei_candidates`` draws from l(x) are scored by
     log l(x) - log g(x) (equivalent to expected improvement, Bergstra et al. 2011, Sec. 4.1) and the
     best one is suggested. The first ``n_startup_trials`` trials are uniform random.
@@ -280,7 +280,9 @@ class TPESampler(Sampler):
             cand = uniform_candidates(self._rng, space, self._n_candidates if dedup else 1)
             zeros = np.zeros(len(cand))
             return choose_candidate(view, names, space, cand, zeros, None, cond, dedup, self._rng, drawn)
-        good = split_good(view, rows, self._gamma, constraints=self._constraints, memo=group.fronts)
+        ranking = good_ranking(view, rows, self._gamma, constraints=self._constraints, memo=group.fronts)
+        good = np.zeros(rows.size, dtype=bool)
+        good[ranking] = True
         x = group.coords(view, rows, n_finished)
         n_dims = space.d + len(cond) if self._multivariate else 1
         lc_good = lc_bad = None
@@ -314,7 +316,7 @@ class TPESampler(Sampler):
             clip=clip,
             neighbour=uni,
             log_cond=lc_good,
-            log_weights=self._good_weights(view, rows[good], group),
+            log_weights=self._good_weights(view, rows, good, ranking, group),
         )
         above = fit_estimator(
             space,
@@ -338,14 +340,20 @@ class TPESampler(Sampler):
         cand = below.sample(self._rng, self._n_candidates)
         return choose_candidate(view, names, space, cand, score(cand), score, cond, dedup, self._rng, drawn)
 
-    def _good_weights(self, view: TrialsView, good_rows: np.ndarray, group: Group) -> np.ndarray | None:
-        """Log weights of l(x)'s observations: hypervolume contributions for several objectives,
-        rank for one (None: uniform)."""
+    def _good_weights(
+        self, view: TrialsView, rows: np.ndarray, good: np.ndarray, ranking: np.ndarray, group: Group
+    ) -> np.ndarray | None:
+        """Log weights of l(x)'s observations ``rows[good]``: hypervolume contributions for several
+        objectives, by place in ``ranking`` for one (None: uniform)."""
         if view.n_objectives >= 2:
-            return good_log_weights(view, good_rows, group.fronts) if self._hv_weights else None
-        return (
-            rank_log_weights(view, good_rows, constraints=self._constraints) if self._rank_weights else None
-        )
+            return good_log_weights(view, rows[good], group.fronts) if self._hv_weights else None
+        by_rank = rank_log_weights(ranking.size) if self._rank_weights else None
+        if by_rank is None:
+            return None
+        place = np.empty(rows.size, dtype=np.int64)
+        place[ranking] = np.arange(ranking.size)
+        out: np.ndarray = by_rank[place[good]]
+        return out
 
     def _drawn_by_running(self, view: TrialsView, group: Group, n_finished: int) -> np.ndarray | None:
         """Internal values this sampler drew for RUNNING trials that have not suggested them yet.

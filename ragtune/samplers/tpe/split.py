@@ -120,21 +120,22 @@ class FrontMemo:
 def _best_by_losses(
     losses: np.ndarray, k: int, ids: np.ndarray | None = None, memo: FrontMemo | None = None
 ) -> np.ndarray:
-    """Indices of the ``k`` best rows: by value for one objective, by Pareto rank and HV otherwise.
+    """Indices of the ``k`` best rows: by value for one objective (best first), by Pareto rank and HV
+    otherwise.
 
     ``ids`` (the rows' view indices, ascending) and ``memo`` let several objectives reuse the
     previous trial's ranking.
     """
     n = losses.shape[0]
-    if k >= n:
-        return np.arange(n)
     if k <= 0:
         return np.zeros(0, dtype=np.int64)
-    if losses.shape[1] == 1:
+    if losses.shape[1] == 1:  # best first
         if 4 * k < n:  # only the best k are needed: partition, then order those
             best = np.argpartition(losses[:, 0], k)[:k]
             return best[np.argsort(losses[best, 0], kind="stable")]
         return np.argsort(losses[:, 0], kind="stable")[:k]
+    if k >= n:
+        return np.arange(n)
     if memo is None or ids is None:
         pos, ranks = np.arange(n), non_dominated_sort(losses, n_below=k)
     else:
@@ -180,12 +181,56 @@ def _pruned_keys(view: TrialsView, rows: np.ndarray) -> tuple[np.ndarray, np.nda
 
 
 def _best_pruned(view: TrialsView, rows: np.ndarray, k: int) -> np.ndarray:
-    """The ``k`` most promising pruned rows: those that ran furthest, then by their last report."""
-    if k >= rows.size:
-        return rows
+    """Positions in ``rows`` of the ``k`` most promising pruned rows, best first: those that ran
+    furthest, then by their last report."""
     steps, score = _pruned_keys(view, rows)
-    order = np.lexsort((score, steps))
-    return rows[order[:k]]
+    out: np.ndarray = np.lexsort((score, steps))[:k]
+    return out
+
+
+def good_ranking(
+    view: TrialsView,
+    rows: np.ndarray,
+    gamma: Callable[[int], int],
+    *,
+    constraints: bool,
+    memo: FrontMemo | None = None,
+) -> np.ndarray:
+    """Positions in ``rows`` (indices into ``view``) of the good set, most preferred first.
+
+    The good set takes ``gamma(n)`` of the ``n`` COMPLETE or PRUNED rows in this order of
+    preference: complete feasible trials (best losses first; for several objectives by Pareto
+    rank and hypervolume contribution, in no particular order within the set), complete infeasible
+    ones by total violation (with ``constraints``), then pruned trials by how far they ran and
+    their last intermediate value. RUNNING rows (the constant liar) and every other row always go
+    to the bad set.
+    """
+    states = view.states[rows]
+    complete = states == _COMPLETE
+    pruned = states == _PRUNED
+    n = int(complete.sum() + pruned.sum())
+    need = min(max(int(gamma(n)), 0), n)
+    picks: list[np.ndarray] = []
+    if need == 0:
+        return np.zeros(0, dtype=np.int64)
+    viol = view.violations[rows]
+    if constraints and view.has_constraints:
+        feasible = complete & (viol <= 0.0)
+        infeasible = complete & ~feasible
+    else:
+        feasible, infeasible = complete, np.zeros(rows.size, dtype=bool)
+    pos = np.flatnonzero(feasible)
+    if pos.size:
+        picks.append(pos[_best_by_losses(view.losses[rows[pos]], need, rows[pos], memo)])
+        need -= picks[-1].size
+    if need > 0 and infeasible.any():
+        pos = np.flatnonzero(infeasible)
+        picks.append(pos[np.argsort(viol[pos], kind="stable")[:need]])
+        need -= picks[-1].size
+    if need > 0 and pruned.any():
+        pos = np.flatnonzero(pruned)
+        picks.append(pos[_best_pruned(view, rows[pos], need)])
+    return np.concatenate(picks) if picks else np.zeros(0, dtype=np.int64)
 
 
 def split_good(
@@ -196,42 +241,9 @@ def split_good(
     constraints: bool,
     memo: FrontMemo | None = None,
 ) -> np.ndarray:
-    """Boolean mask over ``rows`` (indices into ``view``) of the good set.
-
-    The good set takes ``gamma(n)`` of the ``n`` COMPLETE or PRUNED rows in this order of
-    preference: complete feasible trials (best losses; Pareto rank and hypervolume contribution
-    for several objectives), complete infeasible ones by total violation (with ``constraints``),
-    then pruned trials by how far they ran and their last intermediate value. RUNNING rows (the
-    constant liar) and every other row always go to the bad set.
-    """
-    states = view.states[rows]
-    complete = states == _COMPLETE
-    pruned = states == _PRUNED
-    n = int(complete.sum() + pruned.sum())
-    need = min(max(int(gamma(n)), 0), n)
+    """Boolean mask over ``rows`` of the good set (:func:`good_ranking`, which gives its order)."""
     good = np.zeros(rows.size, dtype=bool)
-    if need == 0:
-        return good
-    viol = view.violations[rows]
-    if constraints and view.has_constraints:
-        feasible = complete & (viol <= 0.0)
-        infeasible = complete & ~feasible
-    else:
-        feasible, infeasible = complete, np.zeros(rows.size, dtype=bool)
-    pos = np.flatnonzero(feasible)
-    if pos.size:
-        pick = pos[_best_by_losses(view.losses[rows[pos]], need, rows[pos], memo)]
-        good[pick] = True
-        need -= pick.size
-    if need > 0 and infeasible.any():
-        pos = np.flatnonzero(infeasible)
-        pick = pos[np.argsort(viol[pos], kind="stable")[:need]]
-        good[pick] = True
-        need -= pick.size
-    if need > 0 and pruned.any():
-        pos = np.flatnonzero(pruned)
-        best = _best_pruned(view, rows[pos], need)
-        good[np.isin(rows, best)] = True
+    good[good_ranking(view, rows, gamma, constraints=constraints, memo=memo)] = True
     return good
 
 
@@ -239,37 +251,18 @@ def split_good(
 RANK_WEIGHT_FLOOR = 0.5
 
 
-def rank_log_weights(
-    view: TrialsView, good_rows: np.ndarray, *, constraints: bool, floor: float = RANK_WEIGHT_FLOOR
-) -> np.ndarray | None:
-    """Log weights of the good set's observations for one objective, falling linearly with rank.
+def rank_log_weights(n: int, floor: float = RANK_WEIGHT_FLOOR) -> np.ndarray | None:
+    """Log weights of ``n`` good observations in order of preference (:func:`good_ranking`), one
+    objective: linear from 1 for the best to ``floor`` for the worst.
 
-    The best observation weighs 1 and the worst ``floor``, so l(x) puts more of its mass (and of
-    its candidates) near the best points found, as weighted recombination does in evolution
-    strategies (Hansen, "The CMA evolution strategy: a tutorial", arXiv:1604.00772, Sec. 3.1, with
-    linear rather than logarithmic weights). Ranks follow the good set's order of preference
-    (:func:`split_good`): complete feasible trials by loss, then complete infeasible ones by total
-    violation, then pruned ones by how far they ran and their last report. Measured side by side
-    with Optuna in docs/benchmarks.md. None (uniform) for fewer than two observations.
+    l(x) then puts more of its mass (and of its candidates) near the best points found, as
+    weighted recombination does in evolution strategies (Hansen, "The CMA evolution strategy: a
+    tutorial", arXiv:1604.00772, Sec. 3.1, with linear rather than logarithmic weights). Measured
+    side by side with Optuna in docs/benchmarks.md. None (uniform) for fewer than two observations.
     """
-    n = good_rows.size
     if n < 2:
         return None
-    complete = view.states[good_rows] == _COMPLETE
-    tier = np.where(complete, 0, 2)
-    value = np.where(complete, view.losses[good_rows, 0], np.inf)
-    steps = np.zeros(n)
-    if constraints and view.has_constraints:
-        viol = view.violations[good_rows]
-        infeasible = complete & (viol > 0.0)
-        tier = np.where(infeasible, 1, tier)
-        value = np.where(infeasible, viol, value)
-    if not complete.all():
-        pruned = ~complete
-        steps[pruned], value[pruned] = _pruned_keys(view, good_rows[pruned])
-    ranks = np.empty(n)
-    ranks[np.lexsort((value, steps, tier))] = np.arange(n)
-    out: np.ndarray = np.log(1.0 - (1.0 - floor) * ranks / (n - 1))
+    out: np.ndarray = np.log(1.0 - (1.0 - floor) * np.arange(n) / (n - 1))
     return out
 
 
