@@ -77,9 +77,7 @@ class IndexState:
         """Write the retrievals made since the last save to the cache's disk entry for this index."""
         if self.store is None or not self.unsaved:
             return
-        batch = dict(self.unsaved)
-        for question in batch:
-            self.unsaved.pop(question, None)
+        batch, self.unsaved = self.unsaved, {}
         save_retrievals(self.store, self.key, batch)
 
 
