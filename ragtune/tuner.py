@@ -63,6 +63,8 @@ class Tuner:
         seed: int | None = 0,
         cache: Cache | str | Path | bool | None = True,
         max_questions: int | None = None,
+        price_per_1k_input: float = 0.0,
+        price_per_1k_output: float = 0.0,
     ) -> None:
         if not callable(pipeline):
             raise ConfigError(
@@ -81,6 +83,8 @@ class Tuner:
             seed=seed or 0,
             cache=_make_cache(cache),
             max_questions=max_questions,
+            price_per_1k_input=price_per_1k_input,
+            price_per_1k_output=price_per_1k_output,
         )
         if sampler is None:
             from ragtune.samplers import TPESampler

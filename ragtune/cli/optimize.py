@@ -16,6 +16,7 @@ from ragtune.cli.best import front_table
 from ragtune.cli.common import DEFAULT_STORAGE, JsonOpt, StorageOpt, objective_names, print_json, trial_record
 from ragtune.cli.errors import reported_errors, usage_error
 from ragtune.cli.pipeline_file import load_pipeline_file
+from ragtune.cli.prices import PriceInOpt, PriceOutOpt, price_args
 from ragtune.cli.progress import TrialProgress
 from ragtune.cli.setup import PrunerName, SamplerName, build_tuner
 from ragtune.core.trial_state import TrialState
@@ -67,6 +68,8 @@ def optimize(
     dataset: DatasetOpt = None,
     no_cache: NoCacheOpt = False,
     max_questions: MaxQOpt = None,
+    price_in: PriceInOpt = None,
+    price_out: PriceOutOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Tune the pipeline in PIPELINE.py; resuming the same study continues it."""
@@ -91,6 +94,7 @@ def optimize(
             seed=seed,
             cache=not no_cache,
             max_questions=max_questions,
+            prices=(price_in, price_out),
         )
         s = tuner.study
         names = objective_names(s)
@@ -120,6 +124,7 @@ def optimize(
                 not as_json,
                 names,
                 s,
+                price_args(price_in, price_out),
             )
         else:
             with TrialProgress(n_trials, names, s.directions, enabled=not as_json) as progress:
@@ -168,6 +173,7 @@ def _run_workers(
     show: bool,
     names: list[str],
     s: object,
+    extra_args: list[str] | None = None,
 ) -> None:
     from ragtune.core.study import Study
 
@@ -207,6 +213,7 @@ def _run_workers(
             cmd += ["--max-questions", str(max_questions)]
         if no_cache:
             cmd += ["--no-cache"]
+        cmd += extra_args or []
         # The storage URL travels in the environment (RAGTUNE_STORAGE), never on the command line
         # where `ps` would show its password to every local user.
         procs.append(subprocess.Popen(cmd, env={**os.environ, "RAGTUNE_STORAGE": storage}))

@@ -21,6 +21,7 @@ from ragtune.datasets.types import EvalSet, Question
 from ragtune.exceptions import ConfigError, TrialPruned
 from ragtune.objectives.aggregate import aggregate_objective
 from ragtune.objectives.answer import answer_in_context, exact_match, token_f1
+from ragtune.objectives.llm_usage import Prices, attach_llm_cache, pruning_savings, usage_record
 from ragtune.objectives.retrieval import RETRIEVAL_METRICS
 from ragtune.objectives.specs import (
     Constraint,
@@ -47,6 +48,8 @@ class QuestionOutcome:
     latency_s: float
     answer: str | None = None
     reasons: tuple[str, ...] = ()
+    tokens: dict[str, int] = field(default_factory=dict)
+    llm_cached: bool | None = None
 
 
 @dataclass(slots=True)
@@ -87,12 +90,18 @@ class Evaluator:
         cache: Cache | None = None,
         max_questions: int | None = None,
         cost_per_1k_tokens: float = 0.0,
+        price_per_1k_input: float | None = None,
+        price_per_1k_output: float | None = None,
     ) -> None:
         self.dataset = dataset
         self.objectives = parse_objectives(objectives)
         self.constraints = parse_constraints(constraints)
         self.cache = cache
         self.cost_per_1k_tokens = cost_per_1k_tokens
+        self.prices = Prices(
+            cost_per_1k_tokens if price_per_1k_input is None else price_per_1k_input,
+            cost_per_1k_tokens if price_per_1k_output is None else price_per_1k_output,
+        )
         order = np.random.default_rng(seed).permutation(len(dataset.questions))
         questions = [dataset.questions[i] for i in order]
         if max_questions is not None:
@@ -130,10 +139,16 @@ class Evaluator:
                 raw[name] = 1.0 if result.verdict is None or result.verdict.passed else 0.0
             elif obj.metric == "tokens":
                 raw[name] = tokens
+            elif obj.metric == "tokens_in":
+                raw[name] = float(result.tokens.get("prompt", 0))
+            elif obj.metric == "tokens_out":
+                raw[name] = float(result.tokens.get("completion", 0))
             elif obj.metric == "cost_usd":
-                raw[name] = tokens / 1000.0 * self.cost_per_1k_tokens
+                raw[name] = self.prices.cost(result.tokens)
         reasons = result.verdict.reasons if result.verdict is not None else ()
-        return QuestionOutcome(q.id, raw, latency, result.answer, tuple(reasons))
+        return QuestionOutcome(
+            q.id, raw, latency, result.answer, tuple(reasons), dict(result.tokens), result.reader_cached
+        )
 
     @staticmethod
     def _answer_metric(metric: str, q: Question, answer: str | None, context: Sequence[str]) -> float:
@@ -176,6 +191,7 @@ class Evaluator:
         per-question results are stored first). Returns the full evaluation otherwise.
         """
         start = time.perf_counter()
+        attach_llm_cache(pipeline, self.cache)
         index = pipeline.build_index(self.dataset.corpus, cache=self.cache)
         index_seconds = float(getattr(index, "build_seconds", time.perf_counter() - start))
         stats = _index_stats(index)
@@ -192,6 +208,10 @@ class Evaluator:
                 trial.report(vector, step=size, scores=self.score_rows(outcomes))
             if size < len(self.questions) and trial.should_prune():
                 self._store(trial, values, outcomes, index_seconds, stats)
+                trial.set_user_attr(
+                    "pruning_saved",
+                    pruning_savings([o.tokens for o in outcomes], len(outcomes), len(self.questions)),
+                )
                 _save_retrievals(index)
                 raise TrialPruned(f"pruned after {size} of {len(self.questions)} questions")
         if trial is not None:
@@ -222,6 +242,9 @@ class Evaluator:
                 },
             },
         )
+        llm = usage_record([o.tokens for o in outcomes], [o.llm_cached for o in outcomes])
+        if llm is not None:
+            trial.set_user_attr("llm", llm)
         if self.constraints:
             trial.set_constraint([self.violation(c, values) for c in self.constraints])
 
