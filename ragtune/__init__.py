@@ -57,7 +57,16 @@ __all__ = [
     "storage",
 ]
 
-_SUBMODULES = {"datasets", "exceptions", "pruners", "samplers", "storage", "pipelines", "objectives"}
+_SUBMODULES = {
+    "datasets",
+    "exceptions",
+    "importance",
+    "objectives",
+    "pipelines",
+    "pruners",
+    "samplers",
+    "storage",
+}
 
 
 def __getattr__(name: str) -> Any:
