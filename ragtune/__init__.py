@@ -61,12 +61,13 @@ __all__ = [
 _SUBMODULES = {
     "datasets",
     "exceptions",
+    "importance",
     "logging",
+    "objectives",
+    "pipelines",
     "pruners",
     "samplers",
     "storage",
-    "pipelines",
-    "objectives",
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -11,8 +12,13 @@ from ragtune.core.failures import FailureGroup, StopOnRepeatedFailure
 from ragtune.core.frozen_trial import FrozenTrial
 from ragtune.core.study import Callback, Study, create_study
 from ragtune.datasets.types import EvalSet
-from ragtune.exceptions import ConfigError, ObjectiveValueError, StudyDirectionsMismatch
-from ragtune.objectives.evaluator import DEFAULT_RUNGS, Evaluator
+from ragtune.exceptions import (
+    ConfigError,
+    ObjectiveValueError,
+    StudyDirectionsMismatch,
+    TrialPruned,
+)
+from ragtune.objectives.evaluator import DEFAULT_RUNGS, Evaluator, RungResult
 from ragtune.objectives.specs import Constraint, Objective
 
 if TYPE_CHECKING:
@@ -44,7 +50,8 @@ class Tuner:
     """Tune a RAG pipeline: ``Tuner(pipeline, dataset, objectives=[...]).optimize(n_trials=50)``.
 
     ``pipeline(trial)`` suggests knobs and returns a :class:`~ragtune.pipelines.Pipeline`; the
-    evaluator scores it on ``dataset`` in rungs, reporting to the pruner after each rung. The study
+    evaluator scores it on ``dataset`` in rungs, and :func:`evaluate_trial` reports each rung to the
+    trial and asks the pruner. The study
     records its objectives and constraints, so resuming with others is a clear error.
     """
 
@@ -119,8 +126,7 @@ class Tuner:
                 f"pipeline(trial) must return a ragtune.pipelines.Pipeline, but returned {type(pipe).__name__}"
             )
         trial.set_user_attr("pipeline", _jsonable(pipe.config()))
-        evaluation = self.evaluator.evaluate(trial, pipe)
-        values = self.evaluator.objective_values(evaluation)
+        values = evaluate_trial(self.evaluator, trial, pipe).objective_values
         bad = [n for n, v in zip(self.evaluator.objective_names, values, strict=True) if not math.isfinite(v)]
         if bad:
             raise ObjectiveValueError(
@@ -164,6 +170,33 @@ class Tuner:
     @property
     def best_trials(self) -> list[FrozenTrial]:
         return self.study.best_trials
+
+
+def evaluate_trial(evaluator: Evaluator, trial: Trial, pipeline: Pipeline) -> RungResult:
+    """Score ``pipeline`` rung by rung: report each rung to ``trial``, prune when its pruner says so.
+
+    What the trial evaluated (metrics, per-question scores, constraint violations) is stored with it
+    before a prune and at the end. Raises :class:`~ragtune.exceptions.TrialPruned` when pruned;
+    returns the last rung (every question) otherwise.
+    """
+    last: RungResult | None = None
+    with contextlib.closing(evaluator.run(pipeline)) as rungs:  # closing saves the rankings made
+        for last in rungs:
+            if last.reportable:
+                trial.report(list(last.objective_values), step=last.step, scores=last.scores)
+            if not last.is_last and trial.should_prune():
+                _record(evaluator, trial, last)
+                raise TrialPruned(f"pruned after {last.step} of {last.n_questions} questions")
+    assert last is not None  # the rungs always end with every question
+    _record(evaluator, trial, last)
+    return last
+
+
+def _record(evaluator: Evaluator, trial: Trial, rung: RungResult) -> None:
+    for key, value in evaluator.trial_attrs(rung).items():
+        trial.set_user_attr(key, value)
+    if evaluator.constraints:
+        trial.set_constraint(evaluator.violations(rung.values))
 
 
 def _make_cache(cache: Cache | str | Path | bool | None) -> Cache | None:

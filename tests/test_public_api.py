@@ -65,6 +65,16 @@ EXPECTED = {
     },
     "ragtune.testing": {"PrunerContract", "SamplerContract", "StorageContract"},
     "ragtune.cli": {"app", "main"},
+    "ragtune.importance": {
+        "ImportanceEvaluator",
+        "ParamColumn",
+        "PedAnovaImportanceEvaluator",
+        "get_param_importances",
+        "get_param_importances_per_objective",
+        "importances_from_trials",
+        "param_columns",
+        "study_objective_names",
+    },
 }
 
 

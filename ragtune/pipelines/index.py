@@ -114,6 +114,21 @@ class Index:
     def key(self) -> str:
         return self.state.key
 
+    def save(self) -> None:
+        """Write the rankings made on this index since the last save to the cache's disk entry for it
+        (a no-op without a cache, or with ``persist_retrievals=False``)."""
+        self.state.save()
+
+    def close(self) -> None:
+        """Save, then let go of this handle (the in-memory memo may keep the opened index for reuse)."""
+        self.save()
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def __repr__(self) -> str:
         return (
             f"Index(chunks={len(self.state.chunks)}, index_seconds={self.index_seconds:.3f}, "
