@@ -21,7 +21,7 @@ def test_public_names_are_pinned() -> None:
             "readers", "rerankers", "retrievers",
         ]
     )  # fmt: skip
-    assert chunkers.__all__ == ["Chunker", "Recursive", "Sentence", "Window"]
+    assert chunkers.__all__ == ["Chunker", "Recursive", "Sentence", "TitleMode", "Window"]
     assert retrievers.__all__ == ["BM25", "Dense", "Hybrid", "Retriever", "Searcher"]
     assert rerankers.__all__ == ["MMR", "CrossEncoderReranker", "Reranker"]
     assert readers.__all__ == ["Extractive", "OpenAIChatGenerator", "Reader"]
