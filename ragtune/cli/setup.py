@@ -93,13 +93,13 @@ def build_tuner(
     prices: tuple[float | None, float | None] = (None, None),
 ) -> Tuner:
     from ragtune.cli.prices import resolve_prices
-    from ragtune.storage import get_storage
     from ragtune.tuner import Tuner
 
     objs = objectives or pf.objectives
     cons = constraints if constraints else pf.constraints
     price = resolve_prices(pf.namespace, *prices)
-    storage = get_storage(storage_url)
+    # The Tuner opens the storage after checking objectives and constraints, so a rejected spec
+    # leaves no new, empty database file behind.
     return Tuner(
         pf.pipeline,
         pf.dataset,
@@ -107,7 +107,7 @@ def build_tuner(
         constraints=cons,
         sampler=make_sampler(sampler, seed, pf.namespace),
         pruner=make_pruner(pruner, len(objs)),
-        storage=storage,
+        storage=storage_url,
         study_name=study,
         seed=seed,
         cache=cache_dir_for(storage_url) if cache else False,
