@@ -47,6 +47,12 @@ class QuestionOutcome:
     latency_s: float
     answer: str | None = None
     reasons: tuple[str, ...] = ()
+    retrieved: tuple[str, ...] = ()
+    """The first :data:`STORED_RANKING` documents of the ranking, for the per-question views."""
+
+
+STORED_RANKING = 10
+"""How many retrieved document ids are stored per question (``ragtune report`` and the TUI show them)."""
 
 
 @dataclass(slots=True)
@@ -133,7 +139,9 @@ class Evaluator:
             elif obj.metric == "cost_usd":
                 raw[name] = tokens / 1000.0 * self.cost_per_1k_tokens
         reasons = result.verdict.reasons if result.verdict is not None else ()
-        return QuestionOutcome(q.id, raw, latency, result.answer, tuple(reasons))
+        return QuestionOutcome(
+            q.id, raw, latency, result.answer, tuple(reasons), tuple(ranking[:STORED_RANKING])
+        )
 
     @staticmethod
     def _answer_metric(metric: str, q: Question, answer: str | None, context: Sequence[str]) -> float:
@@ -215,6 +223,8 @@ class Evaluator:
             {
                 "question_ids": [o.question_id for o in outcomes],
                 "latency_s": [o.latency_s for o in outcomes],
+                "retrieved": [list(o.retrieved) for o in outcomes],
+                "answers": [o.answer for o in outcomes],
                 "scores": {
                     name: [_finite_or_none(o.raw[name]) for o in outcomes]
                     for name in self._metrics
@@ -224,6 +234,18 @@ class Evaluator:
         )
         if self.constraints:
             trial.set_constraint([self.violation(c, values) for c in self.constraints])
+
+    def question_gold(self) -> dict[str, dict[str, Any]]:
+        """Each evaluated question's text, relevant documents and gold answers (stored once per study)."""
+        qrels = self.dataset.qrels
+        return {
+            q.id: {
+                "text": q.text[:300],
+                "relevant": [d for d, g in qrels.get(q.id, {}).items() if g > 0][:50],
+                "answers": list(q.answers[:5]),
+            }
+            for q in self.questions
+        }
 
     @staticmethod
     def violation(constraint: Constraint, values: Mapping[str, float]) -> float:
