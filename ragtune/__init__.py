@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ragtune import log as _log  # noqa: F401  (installs the NullHandler)
+from ragtune import log as _log  # noqa: F401  (installs the default warning handler)
 from ragtune.core import (
     CategoricalDistribution,
     FixedTrial,
@@ -52,6 +52,7 @@ __all__ = [
     "exceptions",
     "load_config",
     "load_study",
+    "logging",
     "pruners",
     "samplers",
     "storage",
@@ -61,6 +62,7 @@ _SUBMODULES = {
     "datasets",
     "exceptions",
     "importance",
+    "logging",
     "objectives",
     "pipelines",
     "pruners",

@@ -8,13 +8,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ragtune.core.failures import FailureGroup, StopOnRepeatedFailure
 from ragtune.core.frozen_trial import FrozenTrial
 from ragtune.core.study import Callback, Study, create_study
 from ragtune.datasets.types import EvalSet
 from ragtune.exceptions import (
     ConfigError,
     ObjectiveValueError,
-    StageError,
     StudyDirectionsMismatch,
     TrialPruned,
 )
@@ -96,6 +96,7 @@ class Tuner:
             sampler = TPESampler(seed=seed)
         names = self.evaluator.objective_names
         cons = [f"{c.metric} {c.op} {_fmt_bound(c.bound)}" for c in self.evaluator.constraints]
+        self.stopped_early: FailureGroup | None = None
         self.study: Study = create_study(
             storage=storage,
             sampler=sampler,
@@ -140,16 +141,30 @@ class Tuner:
         timeout: float | None = None,
         n_jobs: int = 1,
         callbacks: Sequence[Callback] | None = None,
-        catch: tuple[type[Exception], ...] = (StageError, ObjectiveValueError),
+        catch: tuple[type[Exception], ...] = (Exception,),
+        stop_after_same_failures: int | None = 5,
+        show_progress_bar: bool = False,
     ) -> Study:
+        """Run ``n_trials`` more trials (or until ``timeout``).
+
+        A trial whose pipeline or evaluation raises one of ``catch`` (any exception by default) is
+        stored as FAIL with its reason, a one-line warning is logged and the run goes on; pass
+        ``catch=()`` to stop at the first failure instead. When the first ``stop_after_same_failures``
+        trials of the run all fail for the same reason at the same place, the run stops early
+        (``self.stopped_early`` says why); ``None`` turns that off.
+        """
+        watch = StopOnRepeatedFailure(stop_after_same_failures) if stop_after_same_failures else None
+        self.stopped_early = None
         self.study.optimize(
             self.objective,
             n_trials=n_trials,
             timeout=timeout,
             n_jobs=n_jobs,
             catch=catch,
-            callbacks=callbacks,
+            callbacks=[*(callbacks or ()), *([watch] if watch else [])],
+            show_progress_bar=show_progress_bar,
         )
+        self.stopped_early = watch.stopped if watch else None
         return self.study
 
     @property

@@ -91,12 +91,12 @@ def build_tuner(
     cache: bool,
     max_questions: int | None = None,
 ) -> Tuner:
-    from ragtune.storage import get_storage
     from ragtune.tuner import Tuner
 
     objs = objectives or pf.objectives
     cons = constraints if constraints else pf.constraints
-    storage = get_storage(storage_url)
+    # The Tuner opens the storage after checking objectives and constraints, so a rejected spec
+    # leaves no new, empty database file behind.
     return Tuner(
         pf.pipeline,
         pf.dataset,
@@ -104,7 +104,7 @@ def build_tuner(
         constraints=cons,
         sampler=make_sampler(sampler, seed, pf.namespace),
         pruner=make_pruner(pruner, len(objs)),
-        storage=storage,
+        storage=storage_url,
         study_name=study,
         seed=seed,
         cache=cache_dir_for(storage_url) if cache else False,

@@ -250,13 +250,45 @@ class Study:
         n_jobs: int = 1,
         catch: Iterable[type[Exception]] | type[Exception] = (),
         callbacks: Sequence[Callback] | None = None,
+        show_progress_bar: bool = False,
     ) -> None:
-        """Run ``func`` on new trials until ``n_trials`` ran, ``timeout`` seconds passed or stop()."""
+        """Run ``func`` on new trials until ``n_trials`` ran, ``timeout`` seconds passed or stop().
+
+        ``catch``: exceptions that mark the trial FAIL (reason stored, one warning logged) and go on;
+        any other exception is stored as FAIL too and then raised. ``show_progress_bar``: a progress
+        bar on stdout (one plain line per trial when stdout is not a terminal).
+        """
         from ragtune.core.optimize import run_optimize
 
-        run_optimize(
-            self, func, n_trials=n_trials, timeout=timeout, n_jobs=n_jobs, catch=catch, callbacks=callbacks
+        if not show_progress_bar:
+            run_optimize(
+                self,
+                func,
+                n_trials=n_trials,
+                timeout=timeout,
+                n_jobs=n_jobs,
+                catch=catch,
+                callbacks=callbacks,
+            )
+            return
+        from ragtune.cli.progress import TrialProgress
+
+        stored = self.user_attrs.get("objectives")
+        names = (
+            [str(n) for n in stored]
+            if isinstance(stored, list) and len(stored) == len(self.directions)
+            else [f"values_{i}" for i in range(len(self.directions))]
         )
+        with TrialProgress(n_trials, names, self.directions, history=self.trials) as progress:
+            run_optimize(
+                self,
+                func,
+                n_trials=n_trials,
+                timeout=timeout,
+                n_jobs=n_jobs,
+                catch=catch,
+                callbacks=[*(callbacks or ()), progress],
+            )
 
     def stop(self) -> None:
         """Ask optimize() to start no new trial; running ones finish."""
