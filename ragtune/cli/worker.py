@@ -22,8 +22,8 @@ from ragtune.cli.optimize import (
     TrialsOpt,
 )
 from ragtune.cli.pipeline_file import load_pipeline_file
-from ragtune.cli.progress import TrialProgress
 from ragtune.cli.setup import PrunerName, SamplerName, build_tuner
+from ragtune.core.progress import TrialProgress
 
 
 def worker(
