@@ -21,6 +21,9 @@ from ragtune.exceptions import (
 from ragtune.objectives.evaluator import DEFAULT_RUNGS, Evaluator, RungResult
 from ragtune.objectives.specs import Constraint, Objective
 
+QUESTIONS_ATTR = "ragtune:questions"
+"""Study system attribute: question id -> text, relevant doc ids, gold answers (for per-question views)."""
+
 if TYPE_CHECKING:
     from ragtune.core.trial import Trial
     from ragtune.pipelines import Cache, Pipeline
@@ -71,6 +74,8 @@ class Tuner:
         seed: int | None = 0,
         cache: Cache | str | Path | bool | None = True,
         max_questions: int | None = None,
+        price_per_1k_input: float = 0.0,
+        price_per_1k_output: float = 0.0,
     ) -> None:
         if not callable(pipeline):
             raise ConfigError(
@@ -89,6 +94,8 @@ class Tuner:
             seed=seed or 0,
             cache=_make_cache(cache),
             max_questions=max_questions,
+            price_per_1k_input=price_per_1k_input,
+            price_per_1k_output=price_per_1k_output,
         )
         if sampler is None:
             from ragtune.samplers import TPESampler
@@ -115,6 +122,8 @@ class Tuner:
             self.study.set_user_attr("objectives", names)
             self.study.set_user_attr("constraints", cons)
             self.study.set_user_attr("dataset", dataset.name)
+        if QUESTIONS_ATTR not in self.study.system_attrs:
+            self.study.set_system_attr(QUESTIONS_ATTR, self.evaluator.question_gold())
 
     def objective(self, trial: Trial) -> tuple[float, ...]:
         """Build the trial's pipeline and evaluate it (the function handed to ``Study.optimize``)."""

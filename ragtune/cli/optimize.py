@@ -18,6 +18,7 @@ from ragtune.cli.cache import cache_line
 from ragtune.cli.common import DEFAULT_STORAGE, JsonOpt, StorageOpt, objective_names, print_json, trial_record
 from ragtune.cli.errors import CliState, reported_errors, usage_error
 from ragtune.cli.pipeline_file import load_pipeline_file
+from ragtune.cli.prices import PriceInOpt, PriceOutOpt, price_args
 from ragtune.cli.setup import PrunerName, SamplerName, build_tuner
 from ragtune.core.failures import failure_location, failure_reason, group_failures, one_line
 from ragtune.core.progress import TrialProgress
@@ -95,6 +96,8 @@ def optimize(
     no_cache: NoCacheOpt = False,
     max_questions: MaxQOpt = None,
     fail_fast: FailFastOpt = False,
+    price_in: PriceInOpt = None,
+    price_out: PriceOutOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Tune the pipeline in PIPELINE.py; running it again on the same study resumes it.
@@ -124,6 +127,7 @@ def optimize(
             seed=seed,
             cache=not no_cache,
             max_questions=max_questions,
+            prices=(price_in, price_out),
         )
         s = tuner.study
         names = objective_names(s)
@@ -169,6 +173,7 @@ def optimize(
                 not as_json,
                 names,
                 s,
+                price_args(price_in, price_out),
             )
         else:
             with progress:
@@ -294,6 +299,7 @@ def _run_workers(
     show: bool,
     names: list[str],
     s: object,
+    extra_args: list[str] | None = None,
 ) -> None:
     from ragtune.core.study import Study
 
@@ -333,6 +339,7 @@ def _run_workers(
             cmd += ["--max-questions", str(max_questions)]
         if no_cache:
             cmd += ["--no-cache"]
+        cmd += extra_args or []
         # The storage URL travels in the environment (RAGTUNE_STORAGE), never on the command line
         # where `ps` would show its password to every local user.
         procs.append(subprocess.Popen(cmd, env={**os.environ, "RAGTUNE_STORAGE": storage}))
