@@ -21,6 +21,9 @@ from ragtune.exceptions import (
 from ragtune.objectives.evaluator import DEFAULT_RUNGS, Evaluator, RungResult
 from ragtune.objectives.specs import Constraint, Objective
 
+QUESTIONS_ATTR = "ragtune:questions"
+"""Study system attribute: question id -> text, relevant doc ids, gold answers (for per-question views)."""
+
 if TYPE_CHECKING:
     from ragtune.core.trial import Trial
     from ragtune.pipelines import Cache, Pipeline
@@ -119,6 +122,8 @@ class Tuner:
             self.study.set_user_attr("objectives", names)
             self.study.set_user_attr("constraints", cons)
             self.study.set_user_attr("dataset", dataset.name)
+        if QUESTIONS_ATTR not in self.study.system_attrs:
+            self.study.set_system_attr(QUESTIONS_ATTR, self.evaluator.question_gold())
 
     def objective(self, trial: Trial) -> tuple[float, ...]:
         """Build the trial's pipeline and evaluate it (the function handed to ``Study.optimize``)."""

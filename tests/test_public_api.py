@@ -71,6 +71,7 @@ EXPECTED = {
         "PedAnovaImportanceEvaluator",
         "get_param_importances",
         "get_param_importances_per_objective",
+        "importances_from_columns",
         "importances_from_trials",
         "param_columns",
         "study_objective_names",

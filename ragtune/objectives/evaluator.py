@@ -49,6 +49,12 @@ class QuestionOutcome:
     reasons: tuple[str, ...] = ()
     tokens: dict[str, int] = field(default_factory=dict)
     llm_cached: bool | None = None
+    retrieved: tuple[str, ...] = ()
+    """The first :data:`STORED_RANKING` documents of the ranking, for the per-question views."""
+
+
+STORED_RANKING = 10
+"""How many retrieved document ids are stored per question (``ragtune report`` and the TUI show them)."""
 
 
 @dataclass(slots=True)
@@ -179,7 +185,14 @@ class Evaluator:
                 raw[name] = self.prices.cost(result.tokens)
         reasons = result.verdict.reasons if result.verdict is not None else ()
         return QuestionOutcome(
-            q.id, raw, latency, result.answer, tuple(reasons), dict(result.tokens), result.reader_cached
+            q.id,
+            raw,
+            latency,
+            result.answer,
+            tuple(reasons),
+            dict(result.tokens),
+            result.reader_cached,
+            tuple(ranking[:STORED_RANKING]),
         )
 
     @staticmethod
@@ -265,6 +278,8 @@ class Evaluator:
             "per_question": {
                 "question_ids": [o.question_id for o in outcomes],
                 "latency_s": [o.latency_s for o in outcomes],
+                "retrieved": [list(o.retrieved) for o in outcomes],
+                "answers": [o.answer for o in outcomes],
                 "scores": {
                     name: [_finite_or_none(o.raw[name]) for o in outcomes]
                     for name in self._metrics
@@ -283,6 +298,18 @@ class Evaluator:
     def violations(self, values: Mapping[str, float]) -> list[float]:
         """One violation per constraint (``<= 0`` when met); empty without constraints."""
         return [self.violation(c, values) for c in self.constraints]
+
+    def question_gold(self) -> dict[str, dict[str, Any]]:
+        """Each evaluated question's text, relevant documents and gold answers (stored once per study)."""
+        qrels = self.dataset.qrels
+        return {
+            q.id: {
+                "text": q.text[:300],
+                "relevant": [d for d, g in qrels.get(q.id, {}).items() if g > 0][:50],
+                "answers": list(q.answers[:5]),
+            }
+            for q in self.questions
+        }
 
     @staticmethod
     def violation(constraint: Constraint, values: Mapping[str, float]) -> float:
