@@ -168,7 +168,7 @@ def main() -> None:
         report["tuning"] = {"wall_s": round(time.perf_counter() - start, 1), **run_totals(cold.study)}
         complete = [t for t in cold.study.trials if t.state is rt.TrialState.COMPLETE]
         best = max(complete, key=lambda t: t.values[0])
-        report["tuning"]["best_params"] = best.params
+        report["tuning"]["best_params"] = dict(best.params)
         report["tuning"]["best"] = scores(evaluator, pf.pipeline(rt.FixedTrial(best.params)))
         print("tuning:", report["tuning"], flush=True)
 
