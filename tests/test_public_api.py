@@ -51,6 +51,7 @@ EXPECTED = {
     },
     "ragtune.testing": {"PrunerContract", "SamplerContract", "StorageContract"},
     "ragtune.cli": {"app", "main"},
+    "ragtune.distributed": {"RayExecutor", "TrialResources"},
 }
 
 

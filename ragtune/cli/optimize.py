@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 
 from ragtune.cli.best import front_table
+from ragtune.cli.cluster import ExecutorName, ExecutorOpt, RayAddressOpt, make_executor, with_file_resources
 from ragtune.cli.common import DEFAULT_STORAGE, JsonOpt, StorageOpt, objective_names, print_json, trial_record
 from ragtune.cli.errors import reported_errors, usage_error
 from ragtune.cli.pipeline_file import load_pipeline_file
@@ -62,7 +63,12 @@ def optimize(
     pruner: PrunerOpt = PrunerName.auto,
     objective: ObjectiveOpt = None,
     constraint: ConstraintOpt = None,
-    workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes (PostgreSQL only).")] = 1,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", min=1, help="Worker processes, or Ray tasks at once (PostgreSQL only)."),
+    ] = None,
+    executor: ExecutorOpt = ExecutorName.local,
+    ray_address: RayAddressOpt = None,
     seed: SeedOpt = None,
     dataset: DatasetOpt = None,
     no_cache: NoCacheOpt = False,
@@ -73,6 +79,8 @@ def optimize(
     if n_trials is None and timeout is None:
         n_trials = 20
     with reported_errors():
+        ray_executor = make_executor(executor, storage, ray_address, workers)
+        workers = 1 if ray_executor is not None else workers or 1
         if workers > 1 and url_scheme(storage) != "postgresql":
             raise ConfigError(
                 f"--workers {workers} needs PostgreSQL storage: DuckDB allows one writer process; use "
@@ -92,6 +100,8 @@ def optimize(
             cache=not no_cache,
             max_questions=max_questions,
         )
+        if ray_executor is not None:
+            tuner.executor = with_file_resources(ray_executor, pf)
         s = tuner.study
         names = objective_names(s)
         console = Console(stderr=True)
