@@ -45,9 +45,9 @@ def make_executor(
     from ragtune.distributed.ray_executor import require_postgres
 
     require_postgres(storage)
-    executor = RayExecutor(address=ray_address, workers=workers)
-    executor.precheck()  # ray installed, the cluster listening: before any study is created
-    return executor
+    ray_executor = RayExecutor(address=ray_address, workers=workers)
+    ray_executor.precheck()  # ray installed, the cluster listening: before any study is created
+    return ray_executor
 
 
 def with_file_resources(executor: RayExecutor, pf: PipelineFile) -> RayExecutor:

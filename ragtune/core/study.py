@@ -102,7 +102,9 @@ class Study:
     def get_trials(self, *, states: Container[TrialState] | None = None) -> list[FrozenTrial]:
         return self._storage.get_all_trials(self._study_id, states=states)
 
-    def _view(self) -> TrialsView:
+    def trials_view(self) -> TrialsView:
+        """The study's trials as a read-only view with arrays (what samplers and pruners read),
+        brought up to date with the storage incrementally."""
         delta = self._storage.read_trials_since(self._study_id, self._builder.cursor)
         return self._builder.build(delta.finished, delta.unfinished, delta.cursor)
 
@@ -155,7 +157,7 @@ class Study:
         """Start a trial (an enqueued one first) and return it for the caller to evaluate."""
         if self._storage.heartbeat_interval is not None:
             self._storage.fail_stale_trials(self._study_id)
-        view = self._view()
+        view = self.trials_view()
         frozen = self._storage.claim_waiting_trial(self._study_id)
         fixed: dict[str, Any] | None = None
         if frozen is not None:
@@ -201,7 +203,7 @@ class Study:
             raise ValidationError(f"tell() state must be COMPLETE, PRUNED or FAIL, but got {state.name}")
         frozen = self._storage.finish_trial(trial_id, state, recorded, fail_reason)
         if type(self.sampler).after_trial is not _BASE_AFTER_TRIAL:
-            self.sampler.after_trial(self._view(), frozen)
+            self.sampler.after_trial(self.trials_view(), frozen)
         return frozen
 
     def _check_values(self, values: Any) -> tuple[float, ...]:
@@ -248,13 +250,45 @@ class Study:
         n_jobs: int = 1,
         catch: Iterable[type[Exception]] | type[Exception] = (),
         callbacks: Sequence[Callback] | None = None,
+        show_progress_bar: bool = False,
     ) -> None:
-        """Run ``func`` on new trials until ``n_trials`` ran, ``timeout`` seconds passed or stop()."""
+        """Run ``func`` on new trials until ``n_trials`` ran, ``timeout`` seconds passed or stop().
+
+        ``catch``: exceptions that mark the trial FAIL (reason stored, one warning logged) and go on;
+        any other exception is stored as FAIL too and then raised. ``show_progress_bar``: a progress
+        bar on stdout (one plain line per trial when stdout is not a terminal).
+        """
         from ragtune.core.optimize import run_optimize
 
-        run_optimize(
-            self, func, n_trials=n_trials, timeout=timeout, n_jobs=n_jobs, catch=catch, callbacks=callbacks
+        if not show_progress_bar:
+            run_optimize(
+                self,
+                func,
+                n_trials=n_trials,
+                timeout=timeout,
+                n_jobs=n_jobs,
+                catch=catch,
+                callbacks=callbacks,
+            )
+            return
+        from ragtune.core.progress import TrialProgress
+
+        stored = self.user_attrs.get("objectives")
+        names = (
+            [str(n) for n in stored]
+            if isinstance(stored, list) and len(stored) == len(self.directions)
+            else [f"values_{i}" for i in range(len(self.directions))]
         )
+        with TrialProgress(n_trials, names, self.directions, history=self.trials) as progress:
+            run_optimize(
+                self,
+                func,
+                n_trials=n_trials,
+                timeout=timeout,
+                n_jobs=n_jobs,
+                catch=catch,
+                callbacks=[*(callbacks or ()), progress],
+            )
 
     def stop(self) -> None:
         """Ask optimize() to start no new trial; running ones finish."""

@@ -79,6 +79,7 @@ class Trial(_Suggester):
         datetime_start: dt.datetime | None = None,
     ) -> None:
         self.study = study
+        self._storage = study.storage
         self._trial_id = trial_id
         self.number = number
         self._view = view
@@ -145,7 +146,7 @@ class Trial(_Suggester):
         else:
             value = self.study.sampler.sample_independent(self._view, self, name, distribution)
         internal = distribution.to_internal(value)
-        self.study._storage.set_trial_param(self._trial_id, name, internal, distribution)
+        self._storage.set_trial_param(self._trial_id, name, internal, distribution)
         value = distribution.to_external(internal)
         self._params[name] = value
         self._dists[name] = distribution
@@ -183,28 +184,25 @@ class Trial(_Suggester):
                     f"each per-question score row must hold {len(values)} values (one per reported value)"
                 )
         self._steps.add(int(step))
-        self.study._storage.set_trial_intermediate_value(self._trial_id, int(step), values, rows)
+        self._storage.set_trial_intermediate_value(self._trial_id, int(step), values, rows)
 
     def should_prune(self) -> bool:
         """Ask the study's pruner whether this trial should stop now."""
         if not self._steps:
             return False
-        storage = self.study._storage
-        return self.study.pruner.prune(self.study._view(), storage.get_trial(self._trial_id))
+        return self.study.pruner.prune(self.study.trials_view(), self._storage.get_trial(self._trial_id))
 
     def set_user_attr(self, key: str, value: Any) -> None:
-        self.study._storage.set_trial_user_attr(self._trial_id, key, value)
+        self._storage.set_trial_user_attr(self._trial_id, key, value)
         self._user_attrs[key] = value
 
     def set_system_attr(self, key: str, value: Any) -> None:
-        self.study._storage.set_trial_system_attr(self._trial_id, key, value)
+        self._storage.set_trial_system_attr(self._trial_id, key, value)
         self._system_attrs[key] = value
 
     def set_constraint(self, values: float | Sequence[float]) -> None:
         """Record constraint values; the trial is feasible when every value is ``<= 0``."""
-        self.study._storage.set_trial_constraints(
-            self._trial_id, as_value_tuple(values, what="constraint values")
-        )
+        self._storage.set_trial_constraints(self._trial_id, as_value_tuple(values, what="constraint values"))
 
 
 class FixedTrial(_Suggester):
