@@ -19,9 +19,9 @@ from ragtune.cli.common import DEFAULT_STORAGE, JsonOpt, StorageOpt, objective_n
 from ragtune.cli.errors import CliState, reported_errors, usage_error
 from ragtune.cli.pipeline_file import load_pipeline_file
 from ragtune.cli.prices import PriceInOpt, PriceOutOpt, price_args
-from ragtune.cli.progress import TrialProgress
 from ragtune.cli.setup import PrunerName, SamplerName, build_tuner
 from ragtune.core.failures import failure_location, failure_reason, group_failures, one_line
+from ragtune.core.progress import TrialProgress
 from ragtune.core.trial_state import TrialState
 from ragtune.exceptions import ConfigError, RagtuneError
 from ragtune.storage.urls import mask_url, url_scheme
