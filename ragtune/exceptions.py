@@ -9,7 +9,8 @@
     │   ├── DirectionError                      an unknown direction string
     │   ├── ObjectiveValueError                 objective returned NaN, inf, a wrong count or a non-number
     │   ├── ConfigError                         a pipeline file, objective or constraint spec that is wrong
-    │   └── DatasetError                        a dataset file that cannot be read (names file and line)
+    │   ├── DatasetError                        a dataset file that cannot be read (names file and line)
+    │   └── ReportError                         a report with nothing to show, or a path it cannot write
     ├── NoCompletedTrials (ValueError)          best_trial asked before any (feasible) trial completed
     ├── StudyNotFound (KeyError)                no study of that name in the storage
     ├── DuplicatedStudyError                    a study of that name exists already
@@ -21,6 +22,7 @@
     │   ├── StorageConnectionError              the server cannot be reached or refuses us
     │   └── StorageLockedError                  a DuckDB file already open in another process
     ├── MissingDependencyError (ImportError)    an optional extra is not installed
+    ├── ExecutorError                           the Ray cluster cannot be reached or loses its workers
     ├── CacheError                              the content-addressed cache failed
     ├── StageError                              a pipeline stage failed
     │   └── GeneratorError                      an LLM server failed after retries
@@ -39,11 +41,13 @@ __all__ = [
     "DistributionConflictError",
     "DistributionError",
     "DuplicatedStudyError",
+    "ExecutorError",
     "GeneratorError",
     "MissingDependencyError",
     "NoCompletedTrials",
     "ObjectiveValueError",
     "RagtuneError",
+    "ReportError",
     "StageError",
     "StorageConnectionError",
     "StorageError",
@@ -94,6 +98,10 @@ class DatasetError(ValidationError):
     """A dataset file is missing or malformed; the message names file and line."""
 
 
+class ReportError(ValidationError):
+    """A report cannot be made (no completed trial) or written (the output path)."""
+
+
 class NoCompletedTrials(RagtuneError, ValueError):
     """A best trial was asked for, but no (feasible) trial has completed yet."""
 
@@ -136,6 +144,10 @@ class StorageLockedError(StorageError):
 
 class MissingDependencyError(RagtuneError, ImportError):
     """An optional dependency is not installed; the message says which extra to install."""
+
+
+class ExecutorError(RagtuneError):
+    """The Ray cluster cannot be reached, or its workers keep dying."""
 
 
 class CacheError(RagtuneError):

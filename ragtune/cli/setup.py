@@ -90,11 +90,14 @@ def build_tuner(
     seed: int | None,
     cache: bool,
     max_questions: int | None = None,
+    prices: tuple[float | None, float | None] = (None, None),
 ) -> Tuner:
+    from ragtune.cli.prices import resolve_prices
     from ragtune.tuner import Tuner
 
     objs = objectives or pf.objectives
     cons = constraints if constraints else pf.constraints
+    price = resolve_prices(pf.namespace, *prices)
     # The Tuner opens the storage after checking objectives and constraints, so a rejected spec
     # leaves no new, empty database file behind.
     return Tuner(
@@ -109,4 +112,6 @@ def build_tuner(
         seed=seed,
         cache=cache_dir_for(storage_url) if cache else False,
         max_questions=max_questions,
+        price_per_1k_input=price.per_1k_input,
+        price_per_1k_output=price.per_1k_output,
     )

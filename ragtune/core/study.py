@@ -271,7 +271,7 @@ class Study:
                 callbacks=callbacks,
             )
             return
-        from ragtune.cli.progress import TrialProgress
+        from ragtune.core.progress import TrialProgress
 
         stored = self.user_attrs.get("objectives")
         names = (

@@ -11,6 +11,7 @@ from ragtune.importance.api import (
     ImportanceEvaluator,
     get_param_importances,
     get_param_importances_per_objective,
+    importances_from_columns,
     importances_from_trials,
     study_objective_names,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "PedAnovaImportanceEvaluator",
     "get_param_importances",
     "get_param_importances_per_objective",
+    "importances_from_columns",
     "importances_from_trials",
     "param_columns",
     "study_objective_names",

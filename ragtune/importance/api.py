@@ -23,6 +23,7 @@ __all__ = [
     "ImportanceEvaluator",
     "get_param_importances",
     "get_param_importances_per_objective",
+    "importances_from_columns",
     "importances_from_trials",
     "study_objective_names",
 ]
@@ -65,7 +66,19 @@ def importances_from_trials(
     normalize: bool = True,
 ) -> dict[str, float]:
     """Importances of ``params`` for ``losses`` (one per trial, lower is better), largest first."""
-    columns = param_columns(trials, params)
+    return importances_from_columns(
+        param_columns(trials, params), losses, evaluator=evaluator, normalize=normalize
+    )
+
+
+def importances_from_columns(
+    columns: Sequence[ParamColumn],
+    losses: FloatArray,
+    *,
+    evaluator: ImportanceEvaluator | None = None,
+    normalize: bool = True,
+) -> dict[str, float]:
+    """Importances of already extracted parameter columns (see :func:`param_columns`), largest first."""
     raw = (evaluator or PedAnovaImportanceEvaluator()).evaluate(columns, np.asarray(losses, dtype=np.float64))
     total = sum(raw.values())
     scaled = {k: (v / total if normalize and total > 0 else v) for k, v in raw.items()}

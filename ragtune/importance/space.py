@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,18 +41,29 @@ class ParamColumn:
         return np.isfinite(self.values)
 
 
-def _scale(dist: AnyDistribution) -> Callable[[float], float]:
+def _scaled(dist: AnyDistribution, raw: FloatArray) -> FloatArray:
+    """``raw`` mapped to [0, 1] over the distribution's range (log first when it is log-scaled)."""
     assert not isinstance(dist, CategoricalDistribution)
     low, high = float(dist.low), float(dist.high)
-    if dist.log:
-        lo, span = math.log(low), math.log(high) - math.log(low)
-        return lambda v: (math.log(v) - lo) / span if span > 0 else 0.5
-    span = high - low
-    return lambda v: (float(v) - low) / span if span > 0 else 0.5
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if dist.log:
+            raw = np.where(raw > 0, np.log(np.where(raw > 0, raw, 1.0)), np.nan)
+            low, high = math.log(low), math.log(high)
+        scaled = (raw - low) / (high - low) if high > low else np.where(np.isfinite(raw), 0.5, np.nan)
+    return np.asarray(np.clip(scaled, 0.0, 1.0), dtype=np.float64)
 
 
+_MISSING = object()
 MAX_GRID = 64
 """An integer param with at most this many values is treated as a grid of its own points."""
+
+
+def _distinct(dists: list[AnyDistribution]) -> list[AnyDistribution]:
+    out: list[AnyDistribution] = []
+    for d in dists:
+        if not any(d is o or d == o for o in out):
+            out.append(d)
+    return out
 
 
 def _merged(dists: list[AnyDistribution]) -> AnyDistribution:
@@ -68,31 +79,41 @@ def _merged(dists: list[AnyDistribution]) -> AnyDistribution:
 def param_columns(trials: Sequence[FrozenTrial], names: Sequence[str] | None = None) -> list[ParamColumn]:
     """Columns for ``names`` (default: every param any trial suggested, in first-seen order)."""
     seen: dict[str, list[AnyDistribution]] = {}
+    last: dict[str, AnyDistribution] = {}
     for t in trials:
         for k, d in t.distributions.items():
-            seen.setdefault(k, []).append(d)
+            if last.get(k) is not d:  # storages often share one object per distribution
+                last[k] = d
+                seen.setdefault(k, []).append(d)
     order = list(names) if names is not None else list(seen)
     out = []
     for name in order:
         if name not in seen:
             continue
-        dist = _merged(seen[name])
+        dist = _merged(_distinct(seen[name]))
         col = np.full(len(trials), np.nan)
         if isinstance(dist, CategoricalDistribution):
+            index = {(type(c), c): i for i, c in enumerate(dist.choices)}
             for i, t in enumerate(trials):
-                if name in t.params and dist.contains(t.params[name]):
-                    col[i] = dist.index(t.params[name])
+                v = t.params.get(name, _MISSING)
+                if v is not _MISSING:
+                    j = index.get((type(v), v))
+                    col[i] = j if j is not None else (dist.index(v) if dist.contains(v) else np.nan)
             out.append(ParamColumn(name, col, len(dist.choices)))
             continue
-        scale = _scale(dist)
-        for i, t in enumerate(trials):
-            v = t.params.get(name)
-            if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v):
-                col[i] = min(max(scale(float(v)), 0.0), 1.0)
+        raw = np.array(
+            [
+                float(v)
+                if isinstance(v := t.params.get(name), int | float) and not isinstance(v, bool)
+                else np.nan
+                for t in trials
+            ]
+        )
+        col = _scaled(dist, raw)
         grid = None
         if isinstance(dist, IntDistribution):
             n = (dist.high - dist.low) // dist.step + 1
             if n <= MAX_GRID:
-                grid = np.array([scale(dist.low + k * dist.step) for k in range(n)])
+                grid = _scaled(dist, np.array([float(dist.low + k * dist.step) for k in range(n)]))
         out.append(ParamColumn(name, col, 0, grid))
     return out

@@ -21,6 +21,7 @@ from ragtune.datasets.types import EvalSet, Question
 from ragtune.exceptions import ConfigError
 from ragtune.objectives.aggregate import aggregate_objective
 from ragtune.objectives.answer import answer_in_context, exact_match, token_f1
+from ragtune.objectives.llm_usage import Prices, attach_llm_cache, pruning_savings, usage_record
 from ragtune.objectives.retrieval import RETRIEVAL_METRICS
 from ragtune.objectives.specs import (
     Constraint,
@@ -46,6 +47,14 @@ class QuestionOutcome:
     latency_s: float
     answer: str | None = None
     reasons: tuple[str, ...] = ()
+    tokens: dict[str, int] = field(default_factory=dict)
+    llm_cached: bool | None = None
+    retrieved: tuple[str, ...] = ()
+    """The first :data:`STORED_RANKING` documents of the ranking, for the per-question views."""
+
+
+STORED_RANKING = 10
+"""How many retrieved document ids are stored per question (``ragtune report`` and the TUI show them)."""
 
 
 @dataclass(slots=True)
@@ -119,12 +128,18 @@ class Evaluator:
         cache: Cache | None = None,
         max_questions: int | None = None,
         cost_per_1k_tokens: float = 0.0,
+        price_per_1k_input: float | None = None,
+        price_per_1k_output: float | None = None,
     ) -> None:
         self.dataset = dataset
         self.objectives = parse_objectives(objectives)
         self.constraints = parse_constraints(constraints)
         self.cache = cache
         self.cost_per_1k_tokens = cost_per_1k_tokens
+        self.prices = Prices(
+            cost_per_1k_tokens if price_per_1k_input is None else price_per_1k_input,
+            cost_per_1k_tokens if price_per_1k_output is None else price_per_1k_output,
+        )
         order = np.random.default_rng(seed).permutation(len(dataset.questions))
         questions = [dataset.questions[i] for i in order]
         if max_questions is not None:
@@ -162,10 +177,23 @@ class Evaluator:
                 raw[name] = 1.0 if result.verdict is None or result.verdict.passed else 0.0
             elif obj.metric == "tokens":
                 raw[name] = tokens
+            elif obj.metric == "tokens_in":
+                raw[name] = float(result.tokens.get("prompt", 0))
+            elif obj.metric == "tokens_out":
+                raw[name] = float(result.tokens.get("completion", 0))
             elif obj.metric == "cost_usd":
-                raw[name] = tokens / 1000.0 * self.cost_per_1k_tokens
+                raw[name] = self.prices.cost(result.tokens)
         reasons = result.verdict.reasons if result.verdict is not None else ()
-        return QuestionOutcome(q.id, raw, latency, result.answer, tuple(reasons))
+        return QuestionOutcome(
+            q.id,
+            raw,
+            latency,
+            result.answer,
+            tuple(reasons),
+            dict(result.tokens),
+            result.reader_cached,
+            tuple(ranking[:STORED_RANKING]),
+        )
 
     @staticmethod
     def _answer_metric(metric: str, q: Question, answer: str | None, context: Sequence[str]) -> float:
@@ -207,6 +235,7 @@ class Evaluator:
         Stop iterating (or ``close()`` the iterator) to stop early; either way the rankings this run
         made are saved to the cache's disk entry for the index (when cached).
         """
+        attach_llm_cache(pipeline, self.cache)
         index: Index = pipeline.build_index(self.dataset.corpus, cache=self.cache)
         index_seconds = index.build_seconds
         stats = _index_stats(index)
@@ -239,15 +268,18 @@ class Evaluator:
 
     def trial_attrs(self, rung: RungResult) -> dict[str, Any]:
         """The user attrs a trial stores for ``rung``: metrics, questions evaluated, index facts and
-        the per-question scores and timings."""
+        the per-question scores and timings; with an LLM reader its calls, cache hits/misses and
+        tokens (``llm``); before the last rung what stopping there saves (``pruning_saved``)."""
         outcomes = rung.outcomes
-        return {
+        attrs: dict[str, Any] = {
             "metrics": {k: _finite_or_none(v) for k, v in rung.values.items()},
             "questions_evaluated": len(outcomes),
             "index": {"seconds": rung.index_seconds, **rung.index_stats},
             "per_question": {
                 "question_ids": [o.question_id for o in outcomes],
                 "latency_s": [o.latency_s for o in outcomes],
+                "retrieved": [list(o.retrieved) for o in outcomes],
+                "answers": [o.answer for o in outcomes],
                 "scores": {
                     name: [_finite_or_none(o.raw[name]) for o in outcomes]
                     for name in self._metrics
@@ -255,10 +287,29 @@ class Evaluator:
                 },
             },
         }
+        tokens = [o.tokens for o in outcomes]
+        llm = usage_record(tokens, [o.llm_cached for o in outcomes])
+        if llm is not None:
+            attrs["llm"] = llm
+        if not rung.is_last:
+            attrs["pruning_saved"] = pruning_savings(tokens, len(outcomes), rung.n_questions)
+        return attrs
 
     def violations(self, values: Mapping[str, float]) -> list[float]:
         """One violation per constraint (``<= 0`` when met); empty without constraints."""
         return [self.violation(c, values) for c in self.constraints]
+
+    def question_gold(self) -> dict[str, dict[str, Any]]:
+        """Each evaluated question's text, relevant documents and gold answers (stored once per study)."""
+        qrels = self.dataset.qrels
+        return {
+            q.id: {
+                "text": q.text[:300],
+                "relevant": [d for d, g in qrels.get(q.id, {}).items() if g > 0][:50],
+                "answers": list(q.answers[:5]),
+            }
+            for q in self.questions
+        }
 
     @staticmethod
     def violation(constraint: Constraint, values: Mapping[str, float]) -> float:
