@@ -1103,7 +1103,7 @@ CASES: list[Case] = [
         "ragtune best nope",
         lambda c: c.cli("best", "nope", "--storage", c.url),
         "CLI",
-        "no study named 'nope'; existing: ['empty', 'kept', 'multi']",
+        "no study named 'nope'; existing: ['empty', 'kept', 'multi'] (in DuckDB file <tmp>/kept.duckdb)",
     ),
     Case(
         "CLI-12",
@@ -1111,7 +1111,7 @@ CASES: list[Case] = [
         "ragtune studies show nope",
         lambda c: c.cli("studies", "show", "nope", "--storage", c.url),
         "CLI",
-        "no study named 'nope'; existing: ['empty', 'kept', 'multi']",
+        "no study named 'nope'; existing: ['empty', 'kept', 'multi'] (in DuckDB file <tmp>/kept.duckdb)",
     ),
     Case(
         "CLI-13",
@@ -1119,7 +1119,7 @@ CASES: list[Case] = [
         "ragtune studies delete nope --yes",
         lambda c: c.cli("studies", "delete", "nope", "--storage", c.url, "--yes"),
         "CLI",
-        "no study named 'nope'; existing: ['empty', 'kept', 'multi']",
+        "no study named 'nope'; existing: ['empty', 'kept', 'multi'] (in DuckDB file <tmp>/kept.duckdb)",
     ),
     Case(
         "CLI-14",
@@ -1127,7 +1127,7 @@ CASES: list[Case] = [
         "ragtune export nope",
         lambda c: c.cli("export", "nope", "--storage", c.url),
         "CLI",
-        "no study named 'nope'; existing: ['empty', 'kept', 'multi']",
+        "no study named 'nope'; existing: ['empty', 'kept', 'multi'] (in DuckDB file <tmp>/kept.duckdb)",
     ),
     Case(
         "CLI-15",
@@ -1135,7 +1135,7 @@ CASES: list[Case] = [
         "ragtune tui --storage duckdb:///missing.duckdb",
         lambda c: c.cli("tui", "--storage", f"duckdb:///{c.tmp}/missing.duckdb"),
         "CLI",
-        "no DuckDB file at '<tmp>/missing.duckdb' (duckdb:///<tmp>/missing.duckdb); check the path",
+        "no DuckDB file at <tmp>/missing.duckdb; check the path in --storage",
     ),
     Case(
         "CLI-16",
