@@ -35,6 +35,7 @@ import itertools
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -129,6 +130,7 @@ def main() -> None:
                 print(json.dumps(row), flush=True)
     finally:
         head.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
     summary: dict[str, dict[str, float]] = {}
     for name in a.configs:
         mine = [x for x in rows if x["config"] == name]
