@@ -13,13 +13,13 @@ from ragtune.cli.common import (
     JsonOpt,
     StorageOpt,
     fmt,
-    objective_names,
     open_study,
     print_json,
     trial_record,
 )
 from ragtune.cli.errors import reported_errors
 from ragtune.core.frozen_trial import FrozenTrial
+from ragtune.core.objective_names import study_objective_names
 
 
 def front_table(title: str, trials: list[FrozenTrial], names: list[str]) -> Table:
@@ -43,7 +43,7 @@ def best(
     """Print the Pareto front (feasible, completed trials) of a study."""
     with reported_errors():
         s = open_study(study, storage)
-        names = objective_names(s)
+        names = list(study_objective_names(s))
         front = s.best_trials
         if as_json:
             print_json(

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from ragtune.core.json_values import jsonable
+
 if TYPE_CHECKING:
     from ragtune.core.frozen_trial import FrozenTrial
     from ragtune.core.study import Study
@@ -43,13 +45,6 @@ def open_study(study_name: str, storage_url: str) -> Study:
     return rt.load_study(study_name=study_name, storage=open_storage(storage_url), sampler=RandomSampler())
 
 
-def objective_names(study: Study) -> list[str]:
-    names = study.user_attrs.get("objectives")
-    if isinstance(names, list) and len(names) == len(study.directions):
-        return [str(n) for n in names]
-    return [f"values_{i}" for i in range(len(study.directions))]
-
-
 def trial_record(trial: FrozenTrial, names: Sequence[str]) -> dict[str, Any]:
     """A JSON-able description of one trial."""
     values = dict(zip(names, trial.values, strict=True)) if trial.values is not None else None
@@ -60,15 +55,11 @@ def trial_record(trial: FrozenTrial, names: Sequence[str]) -> dict[str, Any]:
         "params": dict(trial.params),
         "constraints": list(trial.constraints) if trial.constraints is not None else None,
         "feasible": trial.feasible,
-        "user_attrs": _jsonable(dict(trial.user_attrs)),
+        "user_attrs": jsonable(dict(trial.user_attrs)),
         "datetime_start": trial.datetime_start.isoformat() if trial.datetime_start else None,
         "datetime_complete": trial.datetime_complete.isoformat() if trial.datetime_complete else None,
         "fail_reason": trial.fail_reason,
     }
-
-
-def _jsonable(value: Any) -> Any:
-    return json.loads(json.dumps(value, default=str))
 
 
 def fmt(value: Any) -> str:
