@@ -31,7 +31,7 @@ from ragtune.storage.urls import mask_url, url_scheme
 
 if TYPE_CHECKING:
     from ragtune.core.frozen_trial import FrozenTrial
-    from ragtune.core.study import Study
+    from ragtune.core.study import Callback, Study
     from ragtune.tuner import Tuner
 
 DEFAULT_N_TRIALS = 20
@@ -187,8 +187,11 @@ def optimize(
             )
             _run_workers(options, s, names, show=not as_json)
         else:
-            with progress:
-                _run_here(tuner, n_trials, timeout, progress, fail_fast, before, storage)
+            from ragtune.storage.sql.duckdb_watch import live_snapshots
+
+            # Other processes can read the study meanwhile (ragtune best/studies/export/tui).
+            with progress, live_snapshots(s.storage) as publish:
+                _run_here(tuner, n_trials, timeout, [progress, publish], fail_fast, before, storage)
         trials = s.trials
         new = [t for t in trials if t.number >= before]
         front = s.best_trials
@@ -237,7 +240,7 @@ def _run_here(
     tuner: Tuner,
     n_trials: int | None,
     timeout: float | None,
-    progress: TrialProgress,
+    callbacks: list[Callback],
     fail_fast: bool,
     before: int,
     storage: str,
@@ -246,7 +249,7 @@ def _run_here(
         tuner.optimize(
             n_trials=n_trials,
             timeout=timeout,
-            callbacks=[progress],
+            callbacks=callbacks,
             catch=() if fail_fast else (Exception,),
         )
     except (RagtuneError, KeyboardInterrupt):
