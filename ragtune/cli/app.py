@@ -7,7 +7,10 @@ from typing import Annotated
 import typer
 
 from ragtune import __version__
+from ragtune.cli import help_format
 from ragtune.cli.errors import CliState
+
+help_format.install()
 
 app = typer.Typer(
     name="ragtune",
