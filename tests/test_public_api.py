@@ -65,6 +65,7 @@ EXPECTED = {
     },
     "ragtune.testing": {"PrunerContract", "SamplerContract", "StorageContract"},
     "ragtune.cli": {"app", "main"},
+    "ragtune.distributed": {"RayExecutor", "TrialResources"},
     "ragtune.importance": {
         "ImportanceEvaluator",
         "ParamColumn",

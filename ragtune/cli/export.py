@@ -26,7 +26,13 @@ def export(
     study: Annotated[str, typer.Argument(help="Study name.")],
     fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="Output format.")] = ExportFormat.csv,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Output file (default STUDY.FORMAT).")
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="Output file [default: STUDY.FORMAT, or STUDY-pareto.FORMAT with --pareto-only].",
+        ),
     ] = None,
     pareto_only: Annotated[bool, typer.Option("--pareto-only", help="Only the Pareto front.")] = False,
     storage: StorageOpt = DEFAULT_STORAGE,
@@ -49,14 +55,19 @@ def export(
                 df[col] = df[col].map(
                     lambda v: v if v is None or isinstance(v, (str, int, float)) else str(v)
                 )
-        path = output or Path(f"{s.study_name}.{fmt.value}")
+        suffix = "-pareto" if pareto_only else ""
+        path = output or Path(f"{s.study_name}{suffix}.{fmt.value}")
+        replaced = path.exists()
         try:
             _write(df, path, fmt)
         except (OSError, RuntimeError, _duckdb_error()) as e:
             raise ConfigError(
                 f"cannot write {path}: {e}; check that the folder exists and is writable"
             ) from None
-        typer.echo(f"wrote {len(df)} trials to {path}")
+        what = "Pareto-optimal trials" if pareto_only else "trials"
+        typer.echo(
+            f"wrote {len(df)} {what} to {path}" + (" (replaced the file that was there)" if replaced else "")
+        )
 
 
 def _write(df: pd.DataFrame, path: Path, fmt: ExportFormat) -> None:

@@ -15,6 +15,7 @@ from rich.markup import escape
 
 from ragtune.cli.best import front_table
 from ragtune.cli.cache import cache_line
+from ragtune.cli.cluster import ExecutorName, ExecutorOpt, RayAddressOpt, make_executor, with_file_resources
 from ragtune.cli.common import DEFAULT_STORAGE, JsonOpt, StorageOpt, objective_names, print_json, trial_record
 from ragtune.cli.errors import CliState, reported_errors, usage_error
 from ragtune.cli.pipeline_file import load_pipeline_file
@@ -28,6 +29,7 @@ from ragtune.storage.urls import mask_url, url_scheme
 
 if TYPE_CHECKING:
     from ragtune.core.frozen_trial import FrozenTrial
+    from ragtune.core.study import Callback
     from ragtune.tuner import Tuner
 
 DEFAULT_N_TRIALS = 20
@@ -90,7 +92,12 @@ def optimize(
     pruner: PrunerOpt = PrunerName.auto,
     objective: ObjectiveOpt = None,
     constraint: ConstraintOpt = None,
-    workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes (PostgreSQL only).")] = 1,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", min=1, help="Worker processes, or Ray tasks at once (PostgreSQL only)."),
+    ] = None,
+    executor: ExecutorOpt = ExecutorName.local,
+    ray_address: RayAddressOpt = None,
     seed: SeedOpt = None,
     dataset: DatasetOpt = None,
     no_cache: NoCacheOpt = False,
@@ -109,6 +116,8 @@ def optimize(
     if n_trials is None and timeout is None:
         n_trials = DEFAULT_N_TRIALS
     with reported_errors():
+        ray_executor = make_executor(executor, storage, ray_address, workers)
+        workers = 1 if ray_executor is not None else workers or 1
         if workers > 1 and url_scheme(storage) != "postgresql":
             raise ConfigError(
                 f"--workers {workers} needs PostgreSQL storage: DuckDB allows one writer process; use "
@@ -129,6 +138,8 @@ def optimize(
             max_questions=max_questions,
             prices=(price_in, price_out),
         )
+        if ray_executor is not None:
+            tuner.executor = with_file_resources(ray_executor, pf)
         s = tuner.study
         names = objective_names(s)
         console = Console(stderr=True, soft_wrap=True)
@@ -176,8 +187,11 @@ def optimize(
                 price_args(price_in, price_out),
             )
         else:
-            with progress:
-                _run_here(tuner, n_trials, timeout, progress, fail_fast, before, storage)
+            from ragtune.storage.sql.duckdb_watch import live_snapshots
+
+            # Other processes can read the study meanwhile (ragtune best/studies/export/tui).
+            with progress, live_snapshots(s.storage) as publish:
+                _run_here(tuner, n_trials, timeout, [progress, publish], fail_fast, before, storage)
         trials = s.trials
         new = [t for t in trials if t.number >= before]
         front = s.best_trials
@@ -226,7 +240,7 @@ def _run_here(
     tuner: Tuner,
     n_trials: int | None,
     timeout: float | None,
-    progress: TrialProgress,
+    callbacks: list[Callback],
     fail_fast: bool,
     before: int,
     storage: str,
@@ -235,7 +249,7 @@ def _run_here(
         tuner.optimize(
             n_trials=n_trials,
             timeout=timeout,
-            callbacks=[progress],
+            callbacks=callbacks,
             catch=() if fail_fast else (Exception,),
         )
     except (RagtuneError, KeyboardInterrupt):

@@ -7,16 +7,20 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from ragtune.cli.common import (
     DEFAULT_STORAGE,
     JsonOpt,
     StorageOpt,
+    choice_line,
     objective_names,
+    open_for_reading,
     open_storage,
     open_study,
     print_json,
+    require_study,
     trial_record,
 )
 from ragtune.cli.errors import reported_errors
@@ -28,7 +32,11 @@ studies_app = typer.Typer(help="List, show and delete studies.", no_args_is_help
 def list_studies(storage: StorageOpt = DEFAULT_STORAGE, as_json: JsonOpt = False) -> None:
     """List the studies in a storage."""
     with reported_errors():
-        summaries = open_storage(storage).get_all_studies()
+        backend = open_for_reading(storage)
+        try:
+            summaries = backend.get_all_studies()
+        finally:
+            backend.close()
         rows = [
             {
                 "name": s.study_name,
@@ -86,6 +94,9 @@ def show_study(
         for c in info["constraints"]:
             console.print(f"  constraint {c}")
         console.print(f"  Pareto front: {len(info['pareto_front'])} trials (ragtune best {s.study_name})")
+        choice = info["choice"]
+        if isinstance(choice, dict) and "trial" in choice:
+            console.print(escape(f"  chosen trade-off: {choice_line(choice)}"), highlight=False)
 
 
 @studies_app.command("delete")
@@ -99,7 +110,7 @@ def delete_study(
 
     with reported_errors():
         backend = open_storage(storage)
-        backend.get_study_id_from_name(study)  # fail early with StudyNotFound
+        require_study(backend, study)  # fail early, naming the file
         if not yes and not typer.confirm(f"delete study {study!r} and all its trials?"):
             raise typer.Exit(1)
         rt.delete_study(study_name=study, storage=backend)

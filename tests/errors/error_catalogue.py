@@ -1060,7 +1060,7 @@ CASES: list[Case] = [
         "ragtune best nope",
         lambda c: c.cli("best", "nope", "--storage", c.url),
         "CLI",
-        "no study named 'nope'; existing: ['empty', 'kept', 'multi']",
+        "no study named 'nope'; existing: ['empty', 'kept', 'multi'] (in DuckDB file <tmp>/kept.duckdb)",
     ),
     Case(
         "CLI-12",
@@ -1068,7 +1068,7 @@ CASES: list[Case] = [
         "ragtune studies show nope",
         lambda c: c.cli("studies", "show", "nope", "--storage", c.url),
         "CLI",
-        "no study named 'nope'; existing: ['empty', 'kept', 'multi']",
+        "no study named 'nope'; existing: ['empty', 'kept', 'multi'] (in DuckDB file <tmp>/kept.duckdb)",
     ),
     Case(
         "CLI-13",
@@ -1076,7 +1076,7 @@ CASES: list[Case] = [
         "ragtune studies delete nope --yes",
         lambda c: c.cli("studies", "delete", "nope", "--storage", c.url, "--yes"),
         "CLI",
-        "no study named 'nope'; existing: ['empty', 'kept', 'multi']",
+        "no study named 'nope'; existing: ['empty', 'kept', 'multi'] (in DuckDB file <tmp>/kept.duckdb)",
     ),
     Case(
         "CLI-14",
@@ -1084,7 +1084,7 @@ CASES: list[Case] = [
         "ragtune export nope",
         lambda c: c.cli("export", "nope", "--storage", c.url),
         "CLI",
-        "no study named 'nope'; existing: ['empty', 'kept', 'multi']",
+        "no study named 'nope'; existing: ['empty', 'kept', 'multi'] (in DuckDB file <tmp>/kept.duckdb)",
     ),
     Case(
         "CLI-15",
@@ -1092,7 +1092,7 @@ CASES: list[Case] = [
         "ragtune tui --storage duckdb:///missing.duckdb",
         lambda c: c.cli("tui", "--storage", f"duckdb:///{c.tmp}/missing.duckdb"),
         "CLI",
-        "no DuckDB file at '<tmp>/missing.duckdb' (duckdb:///<tmp>/missing.duckdb); check the path",
+        "no DuckDB file at <tmp>/missing.duckdb; check the path in --storage",
     ),
     Case(
         "CLI-16",

@@ -50,6 +50,7 @@ class StudyScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "app.help", "Help"),
+        Binding("v", "app.views", "Views"),  # analysis views (screens/views.py); early, so 80 columns show it
         Binding("slash", "focus_filter", "Filter"),
         Binding("a", "toggle_all", "Front/all"),
         Binding("s", "cycle_sort", "Sort"),
