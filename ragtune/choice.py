@@ -26,11 +26,11 @@ import math
 import os
 import re
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ragtune.core.directions import StudyDirection
+from ragtune.core.objective_names import objective_names
 from ragtune.core.trial_state import TrialState
 from ragtune.exceptions import ConfigError
 
@@ -53,19 +53,6 @@ CHOICE_FORMAT = "ragtune-choice/1"
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _SCALARS = (str, int, float, bool, type(None))
-
-
-def objective_names(directions: Sequence[StudyDirection], user_attrs: Mapping[str, Any]) -> tuple[str, ...]:
-    """Names of a study's objectives: its ``"objectives"`` user attr when it fits, else ``values_0``, ...
-
-    A ``":max"`` / ``":min"`` suffix on a stored name is dropped (``"ndcg@10:max"`` -> ``"ndcg@10"``).
-    """
-    stored = user_attrs.get("objectives")
-    if isinstance(stored, list | tuple) and len(stored) == len(directions):
-        names = tuple(str(n).rsplit(":", 1)[0] if ":" in str(n) else str(n) for n in stored)
-        if len(set(names)) == len(names) and all(names):
-            return names
-    return tuple(f"values_{i}" for i in range(len(directions)))
 
 
 def default_choice_path(study_name: str, directory: Path | None = None) -> Path:

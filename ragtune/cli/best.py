@@ -15,7 +15,6 @@ from ragtune.cli.common import (
     StorageOpt,
     choice_line,
     fmt,
-    objective_names,
     open_study,
     print_json,
     study_choice,
@@ -23,6 +22,7 @@ from ragtune.cli.common import (
 )
 from ragtune.cli.errors import reported_errors
 from ragtune.core.frozen_trial import FrozenTrial
+from ragtune.core.objective_names import study_objective_names
 
 
 def front_table(
@@ -52,7 +52,7 @@ def best(
     """Print the Pareto front (feasible, completed trials) of a study."""
     with reported_errors():
         s = open_study(study, storage)
-        names = objective_names(s)
+        names = list(study_objective_names(s))
         front = s.best_trials
         choice = study_choice(s)
         if as_json:

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from ragtune.core.json_values import jsonable
+
 if TYPE_CHECKING:
     from ragtune.core.frozen_trial import FrozenTrial
     from ragtune.core.study import Study
@@ -23,6 +25,7 @@ StorageOpt = Annotated[
     typer.Option(
         "--storage",
         "-s",
+        metavar="URL",
         help="Storage URL: duckdb:///file.duckdb (default ./ragtune.duckdb), postgresql+psycopg://..., or memory.",
         envvar="RAGTUNE_STORAGE",
         show_envvar=True,
@@ -95,13 +98,6 @@ def require_study(storage: Storage, study_name: str) -> None:
         raise StudyNotFound(f"{e} (in {where})") from None
 
 
-def objective_names(study: Study) -> list[str]:
-    names = study.user_attrs.get("objectives")
-    if isinstance(names, list) and len(names) == len(study.directions):
-        return [str(n) for n in names]
-    return [f"values_{i}" for i in range(len(study.directions))]
-
-
 def trial_record(trial: FrozenTrial, names: Sequence[str]) -> dict[str, Any]:
     """A JSON-able description of one trial."""
     values = dict(zip(names, trial.values, strict=True)) if trial.values is not None else None
@@ -112,7 +108,7 @@ def trial_record(trial: FrozenTrial, names: Sequence[str]) -> dict[str, Any]:
         "params": dict(trial.params),
         "constraints": list(trial.constraints) if trial.constraints is not None else None,
         "feasible": trial.feasible,
-        "user_attrs": _jsonable(dict(trial.user_attrs)),
+        "user_attrs": jsonable(dict(trial.user_attrs)),
         "datetime_start": trial.datetime_start.isoformat() if trial.datetime_start else None,
         "datetime_complete": trial.datetime_complete.isoformat() if trial.datetime_complete else None,
         "fail_reason": trial.fail_reason,
@@ -133,10 +129,6 @@ def choice_line(choice: dict[str, Any]) -> str:
     return (
         f"trial {choice['trial']}" + (f" ({values})" if values else "") + (f", chosen {when}" if when else "")
     )
-
-
-def _jsonable(value: Any) -> Any:
-    return json.loads(json.dumps(value, default=str))
 
 
 def fmt(value: Any) -> str:

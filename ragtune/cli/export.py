@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ragtune.cli.common import DEFAULT_STORAGE, StorageOpt, objective_names, open_study
+from ragtune.cli.common import DEFAULT_STORAGE, StorageOpt, open_study
 from ragtune.cli.errors import reported_errors
+from ragtune.core.objective_names import study_objective_names
 from ragtune.exceptions import ConfigError
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ def export(
         s = open_study(study, storage)
         trials = s.best_trials if pareto_only else s.trials
         df = trials_to_dataframe(trials, s.directions)
-        names = objective_names(s)
+        names = list(study_objective_names(s))
         if len(names) == 1:
             df = df.rename(columns={"value": names[0]})
         else:

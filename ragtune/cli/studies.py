@@ -15,7 +15,6 @@ from ragtune.cli.common import (
     JsonOpt,
     StorageOpt,
     choice_line,
-    objective_names,
     open_for_reading,
     open_storage,
     open_study,
@@ -24,6 +23,7 @@ from ragtune.cli.common import (
     trial_record,
 )
 from ragtune.cli.errors import reported_errors
+from ragtune.core.objective_names import study_objective_names
 
 studies_app = typer.Typer(help="List, show and delete studies.", no_args_is_help=True)
 
@@ -72,12 +72,12 @@ def show_study(
         counts = Counter(t.state.name for t in trials)
         info = {
             "name": s.study_name,
-            "objectives": objective_names(s),
+            "objectives": list(study_objective_names(s)),
             "directions": [d.value for d in s.directions],
             "constraints": s.user_attrs.get("constraints", []),
             "n_trials": len(trials),
             "states": dict(counts),
-            "pareto_front": [trial_record(t, objective_names(s)) for t in s.best_trials],
+            "pareto_front": [trial_record(t, list(study_objective_names(s))) for t in s.best_trials],
             "choice": s.system_attrs.get("ragtune:choice") or s.user_attrs.get("ragtune:choice"),
         }
         if as_json:
