@@ -22,7 +22,7 @@ import ragtune as rt
 from ragtune.core.trial_state import TrialState
 from ragtune.distributed.job import RAY_TASK_ATTR
 from ragtune.storage import SQLStorage
-from ragtune.storage.sql.liveness import REQUEUED_FROM
+from ragtune.storage.bookkeeping import REQUEUED_FROM
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "python_docs_rag.py"
