@@ -9,7 +9,7 @@ from ragtune.core.trial_state import TrialState
 from ragtune.distributed.job import RAY_TASK_ATTR
 from ragtune.distributed.recovery import fail_trial, running_trials_of
 from ragtune.storage import SQLStorage
-from ragtune.storage.sql.liveness import REQUEUED_FROM
+from ragtune.storage.bookkeeping import REQUEUED_FROM
 
 pytestmark = [pytest.mark.postgres]
 
