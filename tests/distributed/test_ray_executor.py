@@ -22,7 +22,7 @@ import ragtune as rt
 from ragtune.core.trial_state import TrialState
 from ragtune.distributed.job import RAY_TASK_ATTR
 from ragtune.storage import SQLStorage
-from ragtune.storage.sql.liveness import REQUEUED_FROM
+from ragtune.storage.bookkeeping import REQUEUED_FROM
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "python_docs_rag.py"
@@ -268,3 +268,22 @@ def running(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
     except (OSError, IndexError):
         return False
+
+
+def test_a_trial_asking_for_more_than_the_cluster_has_is_one_line(ray_head, postgres_schema_url, tmp_path):
+    pipeline = tmp_path / "gpu.py"
+    faulty = FAULTY.format(claim=str(tmp_path / "unused"))
+    pipeline.write_text(faulty.replace('trial_resources = {"cpus": 1}', 'trial_resources = {"gpus": 1}'))
+    done = optimize(
+        [str(pipeline), "--storage", postgres_schema_url, "--executor", "ray", "--ray-address",
+         ray_head.address, "-n", "2", "--study", "gpu"],
+        tmp_path,
+        timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr[-2000:]
+    lines = done.stderr.strip().splitlines()
+    assert lines[-1] == (
+        "error: each trial asks Ray for 1 GPU but the cluster has 0; lower trial_resources['gpus'] in "
+        "the pipeline file or add nodes that have it"
+    ), done.stderr[-2000:]
+    assert rt.load_study(study_name="gpu", storage=postgres_schema_url).trials == []
