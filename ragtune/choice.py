@@ -98,7 +98,7 @@ def record_choice(study: Study, trial_number: int, *, path: str | os.PathLike[st
         "trial": trial.number,
         "params": dict(trial.params),
         "objectives": dict(zip(names, trial.values, strict=True)),
-        "directions": {n: d.value for n, d in zip(names, study.directions, strict=True)},
+        "directions": {n: d.label for n, d in zip(names, study.directions, strict=True)},
         "metrics": dict(metrics) if isinstance(metrics, Mapping) else {},
         "chosen_at": chosen_at.isoformat(),
         "storage": storage.describe(),

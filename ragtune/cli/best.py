@@ -50,7 +50,7 @@ def best(
                 {
                     "study": s.study_name,
                     "objectives": names,
-                    "directions": [d.value for d in s.directions],
+                    "directions": [d.label for d in s.directions],
                     "pareto_front": [trial_record(t, names) for t in front],
                 }
             )

@@ -32,7 +32,7 @@ def list_studies(storage: StorageOpt = DEFAULT_STORAGE, as_json: JsonOpt = False
         rows = [
             {
                 "name": s.study_name,
-                "directions": [d.value for d in s.directions],
+                "directions": [d.label for d in s.directions],
                 "objectives": s.user_attrs.get("objectives"),
                 "n_trials": s.n_trials,
                 "created": s.datetime_start.isoformat() if s.datetime_start else None,
@@ -46,7 +46,7 @@ def list_studies(storage: StorageOpt = DEFAULT_STORAGE, as_json: JsonOpt = False
         for col in ("name", "objectives", "trials", "created"):
             table.add_column(col)
         for s, r in zip(summaries, rows, strict=True):
-            objectives = s.user_attrs.get("objectives") or [d.value for d in s.directions]
+            objectives = s.user_attrs.get("objectives") or [d.label for d in s.directions]
             table.add_row(s.study_name, ", ".join(map(str, objectives)), str(s.n_trials), str(r["created"]))
         Console().print(table)
 
@@ -65,7 +65,7 @@ def show_study(
         info = {
             "name": s.study_name,
             "objectives": objective_names(s),
-            "directions": [d.value for d in s.directions],
+            "directions": [d.label for d in s.directions],
             "constraints": s.user_attrs.get("constraints", []),
             "n_trials": len(trials),
             "states": dict(counts),

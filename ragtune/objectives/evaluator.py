@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ragtune.core.directions import StudyDirection
+from ragtune.core.directions import StudyDirection, parse_direction
 from ragtune.datasets.types import EvalSet, Question
 from ragtune.exceptions import ConfigError, TrialPruned
 from ragtune.objectives.aggregate import aggregate_objective
@@ -104,7 +104,7 @@ class Evaluator:
 
     @property
     def directions(self) -> tuple[StudyDirection, ...]:
-        return tuple(StudyDirection(o.direction) for o in self.objectives)
+        return tuple(parse_direction(o.direction) for o in self.objectives)
 
     @property
     def objective_names(self) -> list[str]:

@@ -178,7 +178,8 @@ class InMemoryStorage(Storage):
                 t.distributions = dict(template.distributions)
                 t.user_attrs = copy.deepcopy(dict(template.user_attrs))
                 t.system_attrs = copy.deepcopy(dict(template.system_attrs))
-                t.intermediate_values = dict(template.intermediate_values)
+                t.intermediate_values = dict(template.intermediate_vectors)
+                t.intermediate_scores = dict(template.intermediate_scores)
                 t.constraints = template.constraints
                 if state.is_finished():
                     t.values, t.fail_reason = template.values, template.fail_reason

@@ -108,10 +108,10 @@ def _params(t: FrozenTrial) -> DetailSection:
 
 def _rungs(model: StudyModel, t: FrozenTrial) -> DetailSection:
     names = model.objective_names
-    steps = sorted(t.intermediate_values)
+    steps = sorted(t.intermediate_vectors)
     if not steps:
         return DetailSection("Rungs (intermediate values)", (("—", "none reported"),))
-    vectors = [[format_number(v) for v in t.intermediate_values[s]] for s in steps]
+    vectors = [[format_number(v) for v in t.intermediate_vectors[s]] for s in steps]
     width = max(len(names), *(len(v) for v in vectors))
     header = [
         names[i] if i < len(names) and all(len(v) == len(names) for v in vectors) else f"[{i}]"

@@ -38,7 +38,8 @@ def record_from_template(
         rec.set_param(name, dist.to_internal(value), dist)
     rec.user_attrs = copy.deepcopy(dict(template.user_attrs))
     rec.system_attrs = copy.deepcopy(dict(template.system_attrs))
-    rec.intermediate_values = dict(template.intermediate_values)
+    rec.intermediate_values = dict(template.intermediate_vectors)
+    rec.intermediate_scores = dict(template.intermediate_scores)
     rec.constraints = template.constraints
     if state.is_finished():
         rec.values, rec.fail_reason = template.values, template.fail_reason
