@@ -12,6 +12,7 @@ from ragtune.core.study import Callback, Study, create_study
 from ragtune.datasets.types import EvalSet
 from ragtune.exceptions import ConfigError, ObjectiveValueError, StageError, StudyDirectionsMismatch
 from ragtune.objectives.evaluator import DEFAULT_RUNGS, Evaluator
+from ragtune.objectives.results import CONSTRAINTS_ATTR, DATASET_ATTR, record_pipeline
 from ragtune.objectives.specs import Constraint, Objective
 
 if TYPE_CHECKING:
@@ -87,7 +88,7 @@ class Tuner:
 
             sampler = TPESampler(seed=seed)
         names = self.evaluator.objective_names
-        cons = [f"{c.metric} {c.op} {_fmt_bound(c.bound)}" for c in self.evaluator.constraints]
+        cons = [str(c) for c in self.evaluator.constraints]
         self.study: Study = create_study(
             storage=storage,
             sampler=sampler,
@@ -96,16 +97,16 @@ class Tuner:
             directions=list(self.evaluator.directions),
             load_if_exists=load_if_exists,
         )
-        stored = self.study.user_attrs.get("objectives")
+        stored = self.study.metric_names
         if stored is not None and list(stored) != names:
             raise StudyDirectionsMismatch(
                 f"study {study_name!r} was created with objectives {list(stored)}, but {names} were given; "
                 "use the same objectives or another study name (--study)"
             )
         if stored is None:
-            self.study.set_user_attr("objectives", names)
-            self.study.set_user_attr("constraints", cons)
-            self.study.set_user_attr("dataset", dataset.name)
+            self.study.set_metric_names(names)
+            self.study.set_system_attr(CONSTRAINTS_ATTR, cons)
+            self.study.set_system_attr(DATASET_ATTR, dataset.name)
 
     def objective(self, trial: Trial) -> tuple[float, ...]:
         """Build the trial's pipeline and evaluate it (the function handed to ``Study.optimize``)."""
@@ -116,7 +117,7 @@ class Tuner:
             raise ConfigError(
                 f"pipeline(trial) must return a ragtune.pipelines.Pipeline, but returned {type(pipe).__name__}"
             )
-        trial.set_user_attr("pipeline", _jsonable(pipe.config()))
+        record_pipeline(trial, _jsonable(pipe.config()))
         evaluation = self.evaluator.evaluate(trial, pipe)
         values = self.evaluator.objective_values(evaluation)
         bad = [n for n, v in zip(self.evaluator.objective_names, values, strict=True) if not math.isfinite(v)]
@@ -160,10 +161,6 @@ def _make_cache(cache: Cache | str | Path | bool | None) -> Cache | None:
     if isinstance(cache, str | Path):
         return Cache(root=Path(cache))
     return cache
-
-
-def _fmt_bound(bound: float) -> str:
-    return str(int(bound)) if float(bound).is_integer() else repr(bound)
 
 
 def _jsonable(value: Any) -> Any:

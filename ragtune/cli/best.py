@@ -12,6 +12,7 @@ from ragtune.cli.common import (
     DEFAULT_STORAGE,
     JsonOpt,
     StorageOpt,
+    WithPerQuestionOpt,
     fmt,
     objective_names,
     open_study,
@@ -39,6 +40,7 @@ def best(
     study: Annotated[str, typer.Argument(help="Study name.")],
     storage: StorageOpt = DEFAULT_STORAGE,
     as_json: JsonOpt = False,
+    with_per_question: WithPerQuestionOpt = False,
 ) -> None:
     """Print the Pareto front (feasible, completed trials) of a study."""
     with reported_errors():
@@ -51,7 +53,9 @@ def best(
                     "study": s.study_name,
                     "objectives": names,
                     "directions": [d.label for d in s.directions],
-                    "pareto_front": [trial_record(t, names) for t in front],
+                    "pareto_front": [
+                        trial_record(t, names, with_per_question=with_per_question) for t in front
+                    ],
                 }
             )
             return

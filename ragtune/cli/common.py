@@ -44,15 +44,40 @@ def open_study(study_name: str, storage_url: str) -> Study:
 
 
 def objective_names(study: Study) -> list[str]:
-    names = study.user_attrs.get("objectives")
-    if isinstance(names, list) and len(names) == len(study.directions):
-        return [str(n) for n in names]
-    return [f"values_{i}" for i in range(len(study.directions))]
+    """The study's metric names (``set_metric_names``; the Tuner sets them), else ``values_0``..."""
+    from ragtune.core.metric_names import objective_labels
+
+    return list(objective_labels(study.directions, study.system_attrs))
 
 
-def trial_record(trial: FrozenTrial, names: Sequence[str]) -> dict[str, Any]:
-    """A JSON-able description of one trial."""
+WithPerQuestionOpt = Annotated[
+    bool,
+    typer.Option(
+        "--with-per-question",
+        help="Include each trial's per-question scores (question ids, latencies, a score per metric).",
+    ),
+]
+
+
+def trial_record(
+    trial: FrozenTrial, names: Sequence[str], *, with_per_question: bool = False
+) -> dict[str, Any]:
+    """A JSON-able description of one trial: its values, params, user attrs and, for a RAG trial,
+    the metrics, pipeline config and index facts ragtune recorded (per-question scores when asked)."""
+    from ragtune.objectives.results import trial_results
+
     values = dict(zip(names, trial.values, strict=True)) if trial.values is not None else None
+    results = trial_results(trial)
+    rag: dict[str, Any] = {}
+    if results:
+        rag = {
+            "metrics": _jsonable(dict(results.metrics)),
+            "questions_evaluated": results.questions_evaluated,
+            "index": _jsonable(dict(results.index)),
+            "pipeline": _jsonable(results.pipeline),
+        }
+        if with_per_question:
+            rag["per_question"] = _jsonable(results.per_question_json())
     return {
         "number": trial.number,
         "state": trial.state.name,
@@ -64,6 +89,7 @@ def trial_record(trial: FrozenTrial, names: Sequence[str]) -> dict[str, Any]:
         "datetime_start": trial.datetime_start.isoformat() if trial.datetime_start else None,
         "datetime_complete": trial.datetime_complete.isoformat() if trial.datetime_complete else None,
         "fail_reason": trial.fail_reason,
+        **rag,
     }
 
 

@@ -95,8 +95,4 @@ def validate_for_study(trial: FrozenTrial, directions: Sequence[StudyDirection])
             raise ValidationError(f"a COMPLETE trial needs finite values, but got {trial.values}")
     elif trial.values is not None:
         raise ValidationError(f"a {trial.state.name} trial has no values; leave value/values out")
-    if trial.state.is_finished() and trial.datetime_complete is None:
-        raise ValidationError(f"a {trial.state.name} trial needs datetime_complete")
-    if trial.state is TrialState.WAITING and trial.datetime_start is not None:
-        raise ValidationError("a WAITING trial has not started; leave datetime_start out")
     return trial

@@ -288,8 +288,8 @@ class Study:
         """Store an already-evaluated trial (e.g. from :func:`create_trial` or another study).
 
         The trial is checked first (as in Optuna): a COMPLETE trial needs one finite value per
-        objective, a finished trial needs no RUNNING-only fields missing, params must lie in their
-        distributions.
+        objective, other states no values, and params must lie in their distributions. Missing
+        start/end times of a finished trial become the time it is added.
         """
         from ragtune.core.create_trial import validate_for_study
 

@@ -21,6 +21,7 @@ from ragtune.datasets.types import EvalSet, Question
 from ragtune.exceptions import ConfigError, TrialPruned
 from ragtune.objectives.aggregate import aggregate_objective
 from ragtune.objectives.answer import answer_in_context, exact_match, token_f1
+from ragtune.objectives.results import record_results
 from ragtune.objectives.retrieval import RETRIEVAL_METRICS
 from ragtune.objectives.specs import (
     Constraint,
@@ -168,6 +169,14 @@ class Evaluator:
             rows.append(row)
         return rows
 
+    def reported_columns(self) -> dict[str, int]:
+        """Objectives whose column in :meth:`score_rows` is exactly the raw per-question value."""
+        return {
+            o.name: i
+            for i, o in enumerate(self.objectives)
+            if o.per_question and o.info.scale == 1.0 and o.kind != "latency"
+        }
+
     # -- a whole trial -----------------------------------------------------------------------
     def evaluate(self, trial: Trial | None, pipeline: Pipeline) -> Evaluation:
         """Build the index, run the questions rung by rung, report and prune through ``trial``.
@@ -207,23 +216,24 @@ class Evaluator:
         index_seconds: float,
         stats: Mapping[str, Any],
     ) -> None:
-        trial.set_user_attr("metrics", {k: _finite_or_none(v) for k, v in values.items()})
-        trial.set_user_attr("questions_evaluated", len(outcomes))
-        trial.set_user_attr("index", {"seconds": index_seconds, **stats})
-        trial.set_user_attr(
-            "per_question",
-            {
-                "question_ids": [o.question_id for o in outcomes],
-                "latency_s": [o.latency_s for o in outcomes],
-                "scores": {
-                    name: [_finite_or_none(o.raw[name]) for o in outcomes]
-                    for name in self._metrics
-                    if self._metrics[name].kind != "index"
-                },
+        reported = all(math.isfinite(values[o.name]) for o in self.objectives)
+        record_results(
+            trial,
+            metrics=values,
+            question_ids=[o.question_id for o in outcomes],
+            latency_s=[o.latency_s for o in outcomes],
+            scores={
+                name: [o.raw[name] for o in outcomes]
+                for name, spec in self._metrics.items()
+                if spec.kind != "index"
             },
+            # The rows reported at the last rung (see evaluate) hold these objectives' scores already.
+            reported_step=len(outcomes) if reported and outcomes else None,
+            reported_columns=self.reported_columns(),
+            index={"seconds": index_seconds, **stats},
         )
-        if self.constraints:
-            trial.set_constraint([self.violation(c, values) for c in self.constraints])
+        for c in self.constraints:
+            trial.set_constraint(str(c), self.violation(c, values))
 
     @staticmethod
     def violation(constraint: Constraint, values: Mapping[str, float]) -> float:
@@ -239,10 +249,6 @@ def _save_retrievals(index: Any) -> None:
     save = getattr(getattr(index, "state", None), "save", None)
     if callable(save):
         save()
-
-
-def _finite_or_none(v: float) -> float | None:
-    return v if math.isfinite(v) else None
 
 
 def _index_stats(index: Any) -> dict[str, Any]:

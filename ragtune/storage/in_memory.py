@@ -138,7 +138,13 @@ class InMemoryStorage(Storage):
         with self._lock:
             return [
                 StudySummary(
-                    s.study_id, s.name, s.directions, len(s.trial_ids), dict(s.user_attrs), s.created
+                    s.study_id,
+                    s.name,
+                    s.directions,
+                    len(s.trial_ids),
+                    copy.deepcopy(s.user_attrs),
+                    s.created,
+                    copy.deepcopy(s.system_attrs),
                 )
                 for s in self._studies.values()
             ]

@@ -105,12 +105,22 @@ def all_studies(conn: sa.Connection) -> list[StudySummary]:
     attrs: dict[int, dict[str, Any]] = {}
     for sid, key, text in conn.execute(sa.select(u.c.study_id, u.c.key, u.c.value_json)):
         attrs.setdefault(sid, {})[key] = loads(text)
+    system: dict[int, dict[str, Any]] = {}
+    y = S.study_system_attrs
+    for sid, key, text in conn.execute(sa.select(y.c.study_id, y.c.key, y.c.value_json)):
+        system.setdefault(sid, {})[key] = loads(text)
     rows = conn.execute(
         sa.select(_ST.c.study_id, _ST.c.study_name, _ST.c.datetime_created).order_by(_ST.c.study_id)
     )
     return [
         StudySummary(
-            sid, name, tuple(dirs.get(sid, ())), int(counts.get(sid, 0)), attrs.get(sid, {}), created
+            sid,
+            name,
+            tuple(dirs.get(sid, ())),
+            int(counts.get(sid, 0)),
+            attrs.get(sid, {}),
+            created,
+            system.get(sid, {}),
         )
         for sid, name, created in rows
     ]
