@@ -7,7 +7,7 @@ eval set, each until ``--trials`` trials ran or ``--budget`` seconds passed:
   temp dir))`` with its defaults (TPE, ASHA over rungs of 1/9, 1/3 and all questions);
 * **optuna**: ``optuna.create_study(sampler=optuna.samplers.TPESampler(seed=seed))`` with an objective
   that builds the same ragtune ``Pipeline`` from the same pipeline function, builds its index fresh
-  (no cache) and scores every question (``Evaluator(..., cache=None).evaluate(None, pipeline)``), no
+  (no cache) and scores every question (``Evaluator(..., cache=None).evaluate(pipeline)``), no
   pruning.
 
 Reported: the best full-set nDCG@10 each finds (COMPLETE trials only), and the wall time (and CPU
@@ -119,7 +119,7 @@ def run_optuna(bench: Bench, seed: int, n_trials: int, budget: float) -> Trace:
 
     def objective(trial: optuna.Trial) -> float:
         pipeline = bench.space.pipeline(trial)
-        return float(evaluator.evaluate(None, pipeline).values["ndcg@10"])
+        return float(evaluator.evaluate(pipeline).values["ndcg@10"])
 
     clock = _Clock()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ragtune import log as _log  # noqa: F401  (installs the NullHandler)
+from ragtune import log as _log  # noqa: F401  (installs the default warning handler)
 from ragtune.core import (
     BaseTrial,
     CategoricalDistribution,
@@ -60,12 +60,23 @@ __all__ = [
     "get_all_study_names",
     "load_config",
     "load_study",
+    "logging",
     "pruners",
     "samplers",
     "storage",
 ]
 
-_SUBMODULES = {"datasets", "exceptions", "pruners", "samplers", "storage", "pipelines", "objectives"}
+_SUBMODULES = {
+    "datasets",
+    "exceptions",
+    "importance",
+    "logging",
+    "objectives",
+    "pipelines",
+    "pruners",
+    "samplers",
+    "storage",
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -9,7 +9,8 @@
     │   ├── DirectionError                      an unknown direction string
     │   ├── ObjectiveValueError                 objective returned NaN, inf, a wrong count or a non-number
     │   ├── ConfigError                         a pipeline file, objective or constraint spec that is wrong
-    │   └── DatasetError                        a dataset file that cannot be read (names file and line)
+    │   ├── DatasetError                        a dataset file that cannot be read (names file and line)
+    │   └── ReportError                         a report with nothing to show, or a path it cannot write
     ├── NoCompletedTrials (ValueError)          best_trial asked before any (feasible) trial completed
     ├── StudyNotFound (KeyError)                no study of that name in the storage
     ├── DuplicatedStudyError                    a study of that name exists already
@@ -44,6 +45,7 @@ __all__ = [
     "NoCompletedTrials",
     "ObjectiveValueError",
     "RagtuneError",
+    "ReportError",
     "StageError",
     "StorageConnectionError",
     "StorageError",
@@ -92,6 +94,10 @@ class ConfigError(ValidationError):
 
 class DatasetError(ValidationError):
     """A dataset file is missing or malformed; the message names file and line."""
+
+
+class ReportError(ValidationError):
+    """A report cannot be made (no completed trial) or written (the output path)."""
 
 
 class NoCompletedTrials(RagtuneError, ValueError):

@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ragtune.core.failures import FailureGroup, StopOnRepeatedFailure
 from ragtune.core.frozen_trial import FrozenTrial
 from ragtune.core.study import Callback, Study, create_study
 from ragtune.datasets.types import EvalSet
-from ragtune.exceptions import ConfigError, ObjectiveValueError, StageError, StudyDirectionsMismatch
-from ragtune.objectives.evaluator import DEFAULT_RUNGS, Evaluator
-from ragtune.objectives.results import CONSTRAINTS_ATTR, DATASET_ATTR, record_pipeline
+from ragtune.exceptions import (
+    ConfigError,
+    ObjectiveValueError,
+    StudyDirectionsMismatch,
+    TrialPruned,
+)
+from ragtune.objectives.evaluator import DEFAULT_RUNGS, Evaluator, RungResult
+from ragtune.objectives.results import CONSTRAINTS_ATTR, DATASET_ATTR, record_pipeline, record_results
 from ragtune.objectives.specs import Constraint, Objective
+
+QUESTIONS_ATTR = "ragtune:questions"
+"""Study system attribute: question id -> text, relevant doc ids, gold answers (for per-question views)."""
 
 if TYPE_CHECKING:
     from ragtune.core.trial import Trial
@@ -44,7 +54,8 @@ class Tuner:
     """Tune a RAG pipeline: ``Tuner(pipeline, dataset, objectives=[...]).optimize(n_trials=50)``.
 
     ``pipeline(trial)`` suggests knobs and returns a :class:`~ragtune.pipelines.Pipeline`; the
-    evaluator scores it on ``dataset`` in rungs, reporting to the pruner after each rung. The study
+    evaluator scores it on ``dataset`` in rungs, and :func:`evaluate_trial` reports each rung to the
+    trial and asks the pruner. The study
     records its objectives and constraints, so resuming with others is a clear error.
     """
 
@@ -64,6 +75,8 @@ class Tuner:
         seed: int | None = 0,
         cache: Cache | str | Path | bool | None = True,
         max_questions: int | None = None,
+        price_per_1k_input: float = 0.0,
+        price_per_1k_output: float = 0.0,
     ) -> None:
         if not callable(pipeline):
             raise ConfigError(
@@ -82,6 +95,8 @@ class Tuner:
             seed=seed or 0,
             cache=_make_cache(cache),
             max_questions=max_questions,
+            price_per_1k_input=price_per_1k_input,
+            price_per_1k_output=price_per_1k_output,
         )
         if sampler is None:
             from ragtune.samplers import TPESampler
@@ -89,6 +104,7 @@ class Tuner:
             sampler = TPESampler(seed=seed)
         names = self.evaluator.objective_names
         cons = [str(c) for c in self.evaluator.constraints]
+        self.stopped_early: FailureGroup | None = None
         self.study: Study = create_study(
             storage=storage,
             sampler=sampler,
@@ -107,6 +123,8 @@ class Tuner:
             self.study.set_metric_names(names)
             self.study.set_system_attr(CONSTRAINTS_ATTR, cons)
             self.study.set_system_attr(DATASET_ATTR, dataset.name)
+        if QUESTIONS_ATTR not in self.study.system_attrs:
+            self.study.set_system_attr(QUESTIONS_ATTR, self.evaluator.question_gold())
 
     def objective(self, trial: Trial) -> tuple[float, ...]:
         """Build the trial's pipeline and evaluate it (the function handed to ``Study.optimize``)."""
@@ -118,8 +136,7 @@ class Tuner:
                 f"pipeline(trial) must return a ragtune.pipelines.Pipeline, but returned {type(pipe).__name__}"
             )
         record_pipeline(trial, _jsonable(pipe.config()))
-        evaluation = self.evaluator.evaluate(trial, pipe)
-        values = self.evaluator.objective_values(evaluation)
+        values = evaluate_trial(self.evaluator, trial, pipe).objective_values
         bad = [n for n, v in zip(self.evaluator.objective_names, values, strict=True) if not math.isfinite(v)]
         if bad:
             raise ObjectiveValueError(
@@ -134,21 +151,68 @@ class Tuner:
         timeout: float | None = None,
         n_jobs: int = 1,
         callbacks: Sequence[Callback] | None = None,
-        catch: tuple[type[Exception], ...] = (StageError, ObjectiveValueError),
+        catch: tuple[type[Exception], ...] = (Exception,),
+        stop_after_same_failures: int | None = 5,
+        show_progress_bar: bool = False,
     ) -> Study:
+        """Run ``n_trials`` more trials (or until ``timeout``).
+
+        A trial whose pipeline or evaluation raises one of ``catch`` (any exception by default) is
+        stored as FAIL with its reason, a one-line warning is logged and the run goes on; pass
+        ``catch=()`` to stop at the first failure instead. When the first ``stop_after_same_failures``
+        trials of the run all fail for the same reason at the same place, the run stops early
+        (``self.stopped_early`` says why); ``None`` turns that off.
+        """
+        watch = StopOnRepeatedFailure(stop_after_same_failures) if stop_after_same_failures else None
+        self.stopped_early = None
         self.study.optimize(
             self.objective,
             n_trials=n_trials,
             timeout=timeout,
             n_jobs=n_jobs,
             catch=catch,
-            callbacks=callbacks,
+            callbacks=[*(callbacks or ()), *([watch] if watch else [])],
+            show_progress_bar=show_progress_bar,
         )
+        self.stopped_early = watch.stopped if watch else None
         return self.study
 
     @property
     def best_trials(self) -> list[FrozenTrial]:
         return self.study.best_trials
+
+
+def evaluate_trial(evaluator: Evaluator, trial: Trial, pipeline: Pipeline) -> RungResult:
+    """Score ``pipeline`` rung by rung: report each rung to ``trial``, prune when its pruner says so.
+
+    What the trial evaluated (metrics, per-question scores, constraint violations) is stored with it
+    before a prune and at the end. Raises :class:`~ragtune.exceptions.TrialPruned` when pruned;
+    returns the last rung (every question) otherwise.
+    """
+    last: RungResult | None = None
+    with contextlib.closing(evaluator.run(pipeline)) as rungs:  # closing saves the rankings made
+        for last in rungs:
+            if last.reportable:
+                trial.report(list(last.objective_values), step=last.step, scores=last.scores)
+            if not last.is_last and trial.should_prune():
+                _record(evaluator, trial, last)
+                raise TrialPruned(f"pruned after {last.step} of {last.n_questions} questions")
+    assert last is not None  # the rungs always end with every question
+    _record(evaluator, trial, last)
+    return last
+
+
+def _record(evaluator: Evaluator, trial: Trial, rung: RungResult) -> None:
+    """Store the rung's results in the trial's system attrs (not the user's attrs); the objectives'
+    per-question scores only once, as the rows reported with this rung when it was reported."""
+    record_results(
+        trial,
+        evaluator.trial_attrs(rung),
+        reported_step=rung.step if rung.reportable else None,
+        reported_columns=evaluator.reported_columns(),
+    )
+    for c, v in zip(evaluator.constraints, evaluator.violations(rung.values), strict=True):
+        trial.set_constraint(str(c), v)
 
 
 def _make_cache(cache: Cache | str | Path | bool | None) -> Cache | None:

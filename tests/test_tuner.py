@@ -53,5 +53,22 @@ def test_resuming_with_other_objectives_is_an_error(tmp_path):
 
 def test_pipeline_returning_the_wrong_type_fails_the_trial():
     tuner = Tuner(lambda t: 42, "python-docs", objectives=["ndcg@10"], cache=False)  # type: ignore[arg-type, return-value]
+    tuner.optimize(n_trials=1)  # caught by default: the trial is FAIL with its reason
+    (trial,) = tuner.study.trials
+    assert trial.state is rt.TrialState.FAIL
+    assert (
+        trial.fail_reason
+        == "ConfigError: pipeline(trial) must return a ragtune.pipelines.Pipeline, but returned int"
+    )
     with pytest.raises(ConfigError, match="must return a ragtune.pipelines.Pipeline, but returned int"):
-        tuner.optimize(n_trials=1)
+        tuner.optimize(n_trials=1, catch=())  # catch=() stops at the first failure
+
+
+def test_the_tuner_stops_early_when_every_trial_fails_the_same_way():
+    tuner = Tuner(
+        lambda t: t.suggest_int("x", 0, 9) and 42, "python-docs", objectives=["ndcg@10"], cache=False
+    )  # type: ignore[arg-type, return-value]
+    tuner.optimize(n_trials=20)
+    assert [t.state for t in tuner.study.trials] == [rt.TrialState.FAIL] * 5
+    assert tuner.stopped_early is not None and tuner.stopped_early.numbers == [0, 1, 2, 3, 4]
+    assert tuner.stopped_early.reason.startswith("ConfigError: pipeline(trial) must return")

@@ -38,7 +38,7 @@ def root(
 def _register_all() -> None:
     import importlib
 
-    for name in ("optimize", "worker", "studies", "best", "export", "cache", "tui"):
+    for name in ("optimize", "worker", "studies", "best", "export", "report", "cache", "tui", "serve_model"):
         try:
             module = importlib.import_module(f"ragtune.cli.{name}")
         except ModuleNotFoundError as e:

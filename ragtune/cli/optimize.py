@@ -7,26 +7,45 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from ragtune.cli.best import front_table
+from ragtune.cli.cache import cache_line
 from ragtune.cli.common import DEFAULT_STORAGE, JsonOpt, StorageOpt, objective_names, print_json, trial_record
-from ragtune.cli.errors import reported_errors, usage_error
+from ragtune.cli.errors import CliState, reported_errors, usage_error
 from ragtune.cli.pipeline_file import load_pipeline_file
+from ragtune.cli.prices import PriceInOpt, PriceOutOpt, price_args
 from ragtune.cli.progress import TrialProgress
 from ragtune.cli.setup import PrunerName, SamplerName, build_tuner
+from ragtune.core.failures import failure_location, failure_reason, group_failures, one_line
 from ragtune.core.trial_state import TrialState
-from ragtune.exceptions import ConfigError
+from ragtune.exceptions import ConfigError, RagtuneError
 from ragtune.storage.urls import mask_url, url_scheme
+
+if TYPE_CHECKING:
+    from ragtune.core.frozen_trial import FrozenTrial
+    from ragtune.tuner import Tuner
+
+DEFAULT_N_TRIALS = 20
 
 PipelineArg = Annotated[
     Path, typer.Argument(help="Your pipeline file (defines pipeline, dataset, objectives).")
 ]
 StudyOpt = Annotated[str | None, typer.Option("--study", help="Study name (default: the file name).")]
-TrialsOpt = Annotated[int | None, typer.Option("--n-trials", "-n", min=0, help="Number of trials to run.")]
+TrialsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--n-trials",
+        "-n",
+        min=0,
+        metavar="N",
+        help="How many trials to run now (on a resumed study: this many more). [default: 20, or none with --timeout]",
+    ),
+]
 TimeoutOpt = Annotated[
     float | None, typer.Option("--timeout", min=0, help="Stop starting trials after S seconds.")
 ]
@@ -52,6 +71,15 @@ MaxQOpt = Annotated[
 ]
 
 
+FailFastOpt = Annotated[
+    bool,
+    typer.Option(
+        "--fail-fast",
+        help="Stop at the first failed trial (default: store it as FAIL with its reason and go on).",
+    ),
+]
+
+
 def optimize(
     pipeline_file: PipelineArg,
     study: StudyOpt = None,
@@ -67,11 +95,19 @@ def optimize(
     dataset: DatasetOpt = None,
     no_cache: NoCacheOpt = False,
     max_questions: MaxQOpt = None,
+    fail_fast: FailFastOpt = False,
+    price_in: PriceInOpt = None,
+    price_out: PriceOutOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Tune the pipeline in PIPELINE.py; resuming the same study continues it."""
+    """Tune the pipeline in PIPELINE.py; running it again on the same study resumes it.
+
+    A trial that fails (a stage rule, an exception in pipeline()) is stored as FAIL with its reason
+    and the run goes on. Exit code 0 when at least one trial of this run completed (or was pruned),
+    1 when every trial failed or on an error.
+    """
     if n_trials is None and timeout is None:
-        n_trials = 20
+        n_trials = DEFAULT_N_TRIALS
     with reported_errors():
         if workers > 1 and url_scheme(storage) != "postgresql":
             raise ConfigError(
@@ -91,16 +127,33 @@ def optimize(
             seed=seed,
             cache=not no_cache,
             max_questions=max_questions,
+            prices=(price_in, price_out),
         )
         s = tuner.study
         names = objective_names(s)
-        console = Console(stderr=True)
+        console = Console(stderr=True, soft_wrap=True)
+        history = s.trials
+        before = len(history)
+        progress = TrialProgress(n_trials, names, s.directions, enabled=not as_json, history=history)
         if not as_json:
             console.print(
-                f"study [bold]{study_name}[/bold] in {mask_url(storage)}: objectives {', '.join(names)}; "
-                f"{len(tuner.evaluator.questions)} questions in rungs {tuner.evaluator.rungs}"
+                escape(
+                    f"study {study_name} in {mask_url(storage)}: objectives {', '.join(names)}; "
+                    f"{len(tuner.evaluator.questions)} questions in rungs {tuner.evaluator.rungs}"
+                ),
+                highlight=False,
             )
-        before = s.storage.get_n_trials(s.storage.get_study_id_from_name(s.study_name))
+            if before:
+                best = progress.summary().partition("| best ")[2] or "none feasible yet"
+                more = f"running {n_trials} more" if n_trials is not None else "running more"
+                limit = f" for up to {timeout:g} s" if timeout is not None else ""
+                console.print(
+                    escape(
+                        f"resuming study {study_name} in {mask_url(storage)}: {before} trials done, "
+                        f"best {best}; {more}{limit} (--n-trials counts new trials)"
+                    ),
+                    highlight=False,
+                )
         if workers > 1:
             _run_workers(
                 pipeline_file,
@@ -120,12 +173,15 @@ def optimize(
                 not as_json,
                 names,
                 s,
+                price_args(price_in, price_out),
             )
         else:
-            with TrialProgress(n_trials, names, s.directions, enabled=not as_json) as progress:
-                tuner.optimize(n_trials=n_trials, timeout=timeout, callbacks=[progress])
+            with progress:
+                _run_here(tuner, n_trials, timeout, progress, fail_fast, before, storage)
         trials = s.trials
+        new = [t for t in trials if t.number >= before]
         front = s.best_trials
+        all_failed = bool(new) and all(t.state is TrialState.FAIL for t in new)
         if as_json:
             print_json(
                 {
@@ -133,21 +189,96 @@ def optimize(
                     "storage": mask_url(storage),
                     "objectives": names,
                     "n_trials": len(trials),
-                    "new_trials": len(trials) - before,
+                    "new_trials": len(new),
                     "states": {st.name: sum(t.state is st for t in trials) for st in TrialState},
+                    "failures": [
+                        {"reason": g.reason, "at": g.location, "trials": g.numbers}
+                        for g in group_failures(new)
+                    ],
+                    "stopped_early": tuner.stopped_early.line() if tuner.stopped_early else None,
                     "pareto_front": [trial_record(t, names) for t in front],
                 }
             )
+            if all_failed:
+                raise typer.Exit(1)
             return
-        out = Console()
+        out = Console(soft_wrap=True)
         if front:
             out.print(front_table(f"Pareto front ({len(front)} of {len(trials)} trials)", front, names))
         else:
             out.print("no completed feasible trial yet")
+        _print_failures(console, new, tuner.stopped_early is not None)
         out.print(
-            f"results stored in {mask_url(storage)} (study {study_name!r}); "
-            f"see them with: ragtune best {study_name} / ragtune tui {study_name}"
+            escape(
+                f"results stored in {mask_url(storage)} (study {study_name!r}); "
+                f"see them with: ragtune best {study_name} / ragtune tui {study_name}"
+            ),
+            highlight=False,
         )
+        cache = tuner.evaluator.cache
+        if cache is not None:
+            out.print(escape(cache_line(cache.root)), highlight=False)
+        if all_failed:
+            raise typer.Exit(1)
+
+
+def _run_here(
+    tuner: Tuner,
+    n_trials: int | None,
+    timeout: float | None,
+    progress: TrialProgress,
+    fail_fast: bool,
+    before: int,
+    storage: str,
+) -> None:
+    try:
+        tuner.optimize(
+            n_trials=n_trials,
+            timeout=timeout,
+            callbacks=[progress],
+            catch=() if fail_fast else (Exception,),
+        )
+    except (RagtuneError, KeyboardInterrupt):
+        raise
+    except Exception as e:
+        if not fail_fast or CliState.debug:
+            raise
+        kept = tuner.study.storage.get_n_trials(
+            tuner.study.storage.get_study_id_from_name(tuner.study.study_name)
+        )
+        failed = [t for t in tuner.study.trials if t.number >= before and t.state is TrialState.FAIL]
+        number = failed[-1].number if failed else kept - 1
+        typer.echo(
+            f"error: {one_line(number, failure_reason(e), failure_location(e))}; stopped by --fail-fast, "
+            f"{kept} trials kept in {mask_url(storage)}",
+            err=True,
+        )
+        raise typer.Exit(1) from None
+
+
+def _print_failures(console: Console, new: list[FrozenTrial], stopped: bool) -> None:
+    """The run's failures grouped by reason; when every trial failed, one closing ``error:`` line."""
+    groups = group_failures(new)
+    if not groups:
+        return
+    n_failed = sum(len(g.numbers) for g in groups)
+    early = "; stopped early, the rest of the budget was not used" if stopped else ""
+    if len(new) == 1:
+        g = groups[0]
+        console.print(escape(f"error: {one_line(g.numbers[0], g.reason, g.location)}"), highlight=False)
+        return
+    if n_failed == len(new) and len(groups) == 1:
+        console.print(
+            escape(f"error: all {n_failed} trials of this run failed: {groups[0].line()}{early}"),
+            highlight=False,
+        )
+        return
+    head = f"{n_failed} of {len(new)} trials of this run failed{early}:"
+    if n_failed == len(new):
+        head = "error: all " + head.removeprefix(f"{n_failed} of ")
+    console.print(escape(head), highlight=False)
+    for g in groups:
+        console.print(escape("  " + g.line()), highlight=False)
 
 
 def _run_workers(
@@ -168,6 +299,7 @@ def _run_workers(
     show: bool,
     names: list[str],
     s: object,
+    extra_args: list[str] | None = None,
 ) -> None:
     from ragtune.core.study import Study
 
@@ -207,6 +339,7 @@ def _run_workers(
             cmd += ["--max-questions", str(max_questions)]
         if no_cache:
             cmd += ["--no-cache"]
+        cmd += extra_args or []
         # The storage URL travels in the environment (RAGTUNE_STORAGE), never on the command line
         # where `ps` would show its password to every local user.
         procs.append(subprocess.Popen(cmd, env={**os.environ, "RAGTUNE_STORAGE": storage}))

@@ -90,13 +90,16 @@ def build_tuner(
     seed: int | None,
     cache: bool,
     max_questions: int | None = None,
+    prices: tuple[float | None, float | None] = (None, None),
 ) -> Tuner:
-    from ragtune.storage import get_storage
+    from ragtune.cli.prices import resolve_prices
     from ragtune.tuner import Tuner
 
     objs = objectives or pf.objectives
     cons = constraints if constraints else pf.constraints
-    storage = get_storage(storage_url)
+    price = resolve_prices(pf.namespace, *prices)
+    # The Tuner opens the storage after checking objectives and constraints, so a rejected spec
+    # leaves no new, empty database file behind.
     return Tuner(
         pf.pipeline,
         pf.dataset,
@@ -104,9 +107,11 @@ def build_tuner(
         constraints=cons,
         sampler=make_sampler(sampler, seed, pf.namespace),
         pruner=make_pruner(pruner, len(objs)),
-        storage=storage,
+        storage=storage_url,
         study_name=study,
         seed=seed,
         cache=cache_dir_for(storage_url) if cache else False,
         max_questions=max_questions,
+        price_per_1k_input=price.per_1k_input,
+        price_per_1k_output=price.per_1k_output,
     )

@@ -22,6 +22,7 @@ from ragtune.cli.optimize import (
     TrialsOpt,
 )
 from ragtune.cli.pipeline_file import load_pipeline_file
+from ragtune.cli.prices import PriceInOpt, PriceOutOpt
 from ragtune.cli.progress import TrialProgress
 from ragtune.cli.setup import PrunerName, SamplerName, build_tuner
 
@@ -40,6 +41,8 @@ def worker(
     dataset: DatasetOpt = None,
     no_cache: NoCacheOpt = False,
     max_questions: MaxQOpt = None,
+    price_in: PriceInOpt = None,
+    price_out: PriceOutOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Run trials of STUDY (created by ragtune optimize or here) until N trials or the timeout."""
@@ -56,6 +59,7 @@ def worker(
             seed=seed,
             cache=not no_cache,
             max_questions=max_questions,
+            prices=(price_in, price_out),
         )
         s = tuner.study
         with TrialProgress(n_trials, objective_names(s), s.directions, enabled=not quiet) as progress:

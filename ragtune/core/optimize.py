@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from ragtune.core.failures import FAIL_AT_ATTR, failure_location, failure_reason, one_line
 from ragtune.core.frozen_trial import FrozenTrial
 from ragtune.core.trial_state import TrialState
 from ragtune.exceptions import TrialPruned, ValidationError
@@ -82,10 +83,15 @@ def run_trial(study: Study, func: ObjectiveFunc, catch: tuple[type[Exception], .
         except TrialPruned:
             return study.tell(trial, state=TrialState.PRUNED)
         except Exception as e:
-            reason = f"{type(e).__name__}: {e}"
+            reason = failure_reason(e)
+            location = failure_location(e)
+            if location is not None:
+                trial.set_system_attr(FAIL_AT_ATTR, location)
             frozen = study.tell(trial, state=TrialState.FAIL, fail_reason=reason)
             if isinstance(e, catch):
-                _log.warning("trial %d failed: %s", trial.number, reason)
+                _log.warning(
+                    "%s", one_line(trial.number, reason, location), extra={"ragtune_trial_failed": True}
+                )
                 return frozen
             raise
     frozen = study.tell(trial, result, TrialState.COMPLETE)

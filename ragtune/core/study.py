@@ -118,7 +118,9 @@ class Study:
     def get_trials(self, *, states: Container[TrialState] | None = None) -> list[FrozenTrial]:
         return self._storage.get_all_trials(self._study_id, states=states)
 
-    def _view(self) -> TrialsView:
+    def trials_view(self) -> TrialsView:
+        """The study's trials as a read-only view with arrays (what samplers and pruners read),
+        brought up to date with the storage incrementally."""
         delta = self._storage.read_trials_since(self._study_id, self._builder.cursor)
         return self._builder.build(delta.finished, delta.unfinished, delta.cursor)
 
@@ -175,7 +177,7 @@ class Study:
         """
         if self._storage.heartbeat_interval is not None:
             self._storage.fail_stale_trials(self._study_id)
-        view = self._view()
+        view = self.trials_view()
         frozen = self._storage.claim_waiting_trial(self._study_id)
         fixed: dict[str, Any] | None = None
         if frozen is not None:
@@ -245,7 +247,7 @@ class Study:
                 "pass skip_if_finished=True to ignore repeated tells"
             ) from None
         if type(self.sampler).after_trial is not _BASE_AFTER_TRIAL:
-            self.sampler.after_trial(self._view(), frozen)
+            self.sampler.after_trial(self.trials_view(), frozen)
         return frozen
 
     def _check_values(self, values: Any) -> tuple[float, ...]:
@@ -310,23 +312,44 @@ class Study:
         catch: Iterable[type[Exception]] | type[Exception] = (),
         callbacks: Sequence[Callback] | None = None,
         gc_after_trial: bool = False,
+        show_progress_bar: bool = False,
     ) -> None:
         """Run ``func`` on new trials until ``n_trials`` ran, ``timeout`` seconds passed or stop().
 
-        ``gc_after_trial=True`` runs a full garbage collection (``gc.collect()``) after each trial.
+        ``catch``: exceptions that mark the trial FAIL (reason stored, one warning logged) and go on;
+        any other exception is stored as FAIL too and then raised. ``gc_after_trial=True`` runs a
+        full garbage collection (``gc.collect()``) after each trial. ``show_progress_bar``: a progress
+        bar on stdout (one plain line per trial when stdout is not a terminal).
         """
         from ragtune.core.optimize import run_optimize
 
-        run_optimize(
-            self,
-            func,
-            n_trials=n_trials,
-            timeout=timeout,
-            n_jobs=n_jobs,
-            catch=catch,
-            callbacks=callbacks,
-            gc_after_trial=gc_after_trial,
-        )
+        if not show_progress_bar:
+            run_optimize(
+                self,
+                func,
+                n_trials=n_trials,
+                timeout=timeout,
+                n_jobs=n_jobs,
+                catch=catch,
+                callbacks=callbacks,
+                gc_after_trial=gc_after_trial,
+            )
+            return
+        from ragtune.cli.progress import TrialProgress
+        from ragtune.core.metric_names import objective_labels
+
+        names = list(objective_labels(self.directions, self.system_attrs))
+        with TrialProgress(n_trials, names, self.directions, history=self.trials) as progress:
+            run_optimize(
+                self,
+                func,
+                n_trials=n_trials,
+                timeout=timeout,
+                n_jobs=n_jobs,
+                catch=catch,
+                callbacks=[*(callbacks or ()), progress],
+                gc_after_trial=gc_after_trial,
+            )
 
     def stop(self) -> None:
         """Ask optimize() to start no new trial; running ones finish."""

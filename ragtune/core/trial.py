@@ -144,6 +144,7 @@ class Trial(BaseTrial):
         datetime_start: dt.datetime | None = None,
     ) -> None:
         self.study = study
+        self._storage = study.storage
         self._trial_id = trial_id
         self.number = number
         self._view = view
@@ -211,7 +212,7 @@ class Trial(BaseTrial):
         else:
             value = self.study.sampler.sample_independent(self._view, self, name, distribution)
         internal = distribution.to_internal(value)
-        self.study._storage.set_trial_param(self._trial_id, name, internal, distribution)
+        self._storage.set_trial_param(self._trial_id, name, internal, distribution)
         value = distribution.to_external(internal)
         self._params[name] = value
         self._dists[name] = distribution
@@ -249,21 +250,20 @@ class Trial(BaseTrial):
                     f"each per-question score row must hold {len(values)} values (one per reported value)"
                 )
         self._steps.add(int(step))
-        self.study._storage.set_trial_intermediate_value(self._trial_id, int(step), values, rows)
+        self._storage.set_trial_intermediate_value(self._trial_id, int(step), values, rows)
 
     def should_prune(self) -> bool:
         """Ask the study's pruner whether this trial should stop now."""
         if not self._steps:
             return False
-        storage = self.study._storage
-        return self.study.pruner.prune(self.study._view(), storage.get_trial(self._trial_id))
+        return self.study.pruner.prune(self.study.trials_view(), self._storage.get_trial(self._trial_id))
 
     def set_user_attr(self, key: str, value: Any) -> None:
-        self.study._storage.set_trial_user_attr(self._trial_id, key, value)
+        self._storage.set_trial_user_attr(self._trial_id, key, value)
         self._user_attrs[key] = value
 
     def set_system_attr(self, key: str, value: Any) -> None:
-        self.study._storage.set_trial_system_attr(self._trial_id, key, value)
+        self._storage.set_trial_system_attr(self._trial_id, key, value)
         self._system_attrs[key] = value
 
     def set_constraint(self, key: str | float | Sequence[float], value: float | None = None) -> None:
@@ -275,4 +275,4 @@ class Trial(BaseTrial):
         names = list(self._constraint_values)
         if isinstance(key, str) and names != names_before:
             self.set_system_attr(CONSTRAINT_NAMES_ATTR, names)
-        self.study._storage.set_trial_constraints(self._trial_id, tuple(self._constraint_values.values()))
+        self._storage.set_trial_constraints(self._trial_id, tuple(self._constraint_values.values()))

@@ -116,13 +116,31 @@ _ALL = (
         description="LLM tokens (prompt + completion) per question",
     ),
     MetricInfo(
+        "tokens_in",
+        "usage",
+        "minimize",
+        False,
+        True,
+        "mean",
+        description="LLM prompt (input) tokens per question",
+    ),
+    MetricInfo(
+        "tokens_out",
+        "usage",
+        "minimize",
+        False,
+        True,
+        "mean",
+        description="LLM completion (output) tokens per question",
+    ),
+    MetricInfo(
         "cost_usd",
         "usage",
         "minimize",
         False,
         True,
         "mean",
-        description="LLM cost in US dollars per question",
+        description="LLM cost in US dollars per question, from the prices per 1k input/output tokens",
     ),
 )
 

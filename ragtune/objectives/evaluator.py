@@ -1,16 +1,16 @@
-"""The evaluator: runs a pipeline over an eval set in rungs, reports objective vectors, prunes.
+"""The evaluator: runs a pipeline over an eval set in rungs and yields what each rung scored.
 
 Questions run in one fixed, seeded order. After each rung (by default 1/9, 1/3 and all of the
-questions) the evaluator reports the objective vector on the questions seen so far, with
-per-question score rows for confidence bounds (``step`` = questions evaluated), and asks the pruner.
-Per-question scores and timings are stored with the trial so any aggregate can be recomputed.
+questions) :meth:`Evaluator.run` yields a :class:`RungResult`: the objective vector on the questions
+seen so far (``step`` = questions evaluated) with per-question score rows for confidence bounds. The
+evaluator never touches a trial: :mod:`ragtune.tuner` reports each rung and asks the pruner, and stores
+:meth:`Evaluator.trial_attrs` (per-question scores and timings, so any aggregate can be recomputed).
 """
 
 from __future__ import annotations
 
 import math
-import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -18,10 +18,10 @@ import numpy as np
 
 from ragtune.core.directions import StudyDirection, parse_direction
 from ragtune.datasets.types import EvalSet, Question
-from ragtune.exceptions import ConfigError, TrialPruned
+from ragtune.exceptions import ConfigError
 from ragtune.objectives.aggregate import aggregate_objective
 from ragtune.objectives.answer import answer_in_context, exact_match, token_f1
-from ragtune.objectives.results import record_results
+from ragtune.objectives.llm_usage import Prices, attach_llm_cache, pruning_savings, usage_record
 from ragtune.objectives.retrieval import RETRIEVAL_METRICS
 from ragtune.objectives.specs import (
     Constraint,
@@ -32,8 +32,7 @@ from ragtune.objectives.specs import (
 )
 
 if TYPE_CHECKING:
-    from ragtune.core.trial import Trial
-    from ragtune.pipelines import Cache, Pipeline
+    from ragtune.pipelines import Cache, Index, Pipeline
 
 DEFAULT_RUNGS = (1 / 9, 1 / 3, 1.0)
 _MAX_VIOLATION = 1e12
@@ -48,6 +47,14 @@ class QuestionOutcome:
     latency_s: float
     answer: str | None = None
     reasons: tuple[str, ...] = ()
+    tokens: dict[str, int] = field(default_factory=dict)
+    llm_cached: bool | None = None
+    retrieved: tuple[str, ...] = ()
+    """The first :data:`STORED_RANKING` documents of the ranking, for the per-question views."""
+
+
+STORED_RANKING = 10
+"""How many retrieved document ids are stored per question (``ragtune report`` and the TUI show them)."""
 
 
 @dataclass(slots=True)
@@ -58,6 +65,39 @@ class Evaluation:
     outcomes: list[QuestionOutcome] = field(default_factory=list)
     index_seconds: float = 0.0
     index_stats: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class RungResult:
+    """What the questions up to one rung scored.
+
+    ``step`` is the number of questions evaluated (the step a trial reports at), ``values`` every metric
+    by name (objectives and the metrics constraints name), ``objective_values`` the objective vector in
+    the study's order and ``scores`` one row per question (one column per objective, reported units;
+    NaN where an objective is not a per-question mean).
+    """
+
+    step: int
+    n_questions: int
+    values: dict[str, float]
+    objective_values: tuple[float, ...]
+    scores: list[list[float]]
+    outcomes: tuple[QuestionOutcome, ...]
+    index_seconds: float
+    index_stats: dict[str, Any]
+
+    @property
+    def is_last(self) -> bool:
+        """True for the rung that covers every question (no pruning after it)."""
+        return self.step >= self.n_questions
+
+    @property
+    def reportable(self) -> bool:
+        """True when every objective is defined on these questions (a trial can report the vector)."""
+        return all(math.isfinite(v) for v in self.objective_values)
+
+    def evaluation(self) -> Evaluation:
+        return Evaluation(dict(self.values), list(self.outcomes), self.index_seconds, dict(self.index_stats))
 
 
 def rung_sizes(n_questions: int, rungs: Sequence[float | int]) -> list[int]:
@@ -88,12 +128,18 @@ class Evaluator:
         cache: Cache | None = None,
         max_questions: int | None = None,
         cost_per_1k_tokens: float = 0.0,
+        price_per_1k_input: float | None = None,
+        price_per_1k_output: float | None = None,
     ) -> None:
         self.dataset = dataset
         self.objectives = parse_objectives(objectives)
         self.constraints = parse_constraints(constraints)
         self.cache = cache
         self.cost_per_1k_tokens = cost_per_1k_tokens
+        self.prices = Prices(
+            cost_per_1k_tokens if price_per_1k_input is None else price_per_1k_input,
+            cost_per_1k_tokens if price_per_1k_output is None else price_per_1k_output,
+        )
         order = np.random.default_rng(seed).permutation(len(dataset.questions))
         questions = [dataset.questions[i] for i in order]
         if max_questions is not None:
@@ -131,10 +177,23 @@ class Evaluator:
                 raw[name] = 1.0 if result.verdict is None or result.verdict.passed else 0.0
             elif obj.metric == "tokens":
                 raw[name] = tokens
+            elif obj.metric == "tokens_in":
+                raw[name] = float(result.tokens.get("prompt", 0))
+            elif obj.metric == "tokens_out":
+                raw[name] = float(result.tokens.get("completion", 0))
             elif obj.metric == "cost_usd":
-                raw[name] = tokens / 1000.0 * self.cost_per_1k_tokens
+                raw[name] = self.prices.cost(result.tokens)
         reasons = result.verdict.reasons if result.verdict is not None else ()
-        return QuestionOutcome(q.id, raw, latency, result.answer, tuple(reasons))
+        return QuestionOutcome(
+            q.id,
+            raw,
+            latency,
+            result.answer,
+            tuple(reasons),
+            dict(result.tokens),
+            result.reader_cached,
+            tuple(ranking[:STORED_RANKING]),
+        )
 
     @staticmethod
     def _answer_metric(metric: str, q: Question, answer: str | None, context: Sequence[str]) -> float:
@@ -177,63 +236,88 @@ class Evaluator:
             if o.per_question and o.info.scale == 1.0 and o.kind != "latency"
         }
 
-    # -- a whole trial -----------------------------------------------------------------------
-    def evaluate(self, trial: Trial | None, pipeline: Pipeline) -> Evaluation:
-        """Build the index, run the questions rung by rung, report and prune through ``trial``.
+    # -- a whole run ---------------------------------------------------------------------------
+    def run(self, pipeline: Pipeline) -> Generator[RungResult, None, None]:
+        """Build the index and run the questions rung by rung, yielding each rung's result.
 
-        Raises :class:`~ragtune.exceptions.TrialPruned` when the pruner stops the trial (its
-        per-question results are stored first). Returns the full evaluation otherwise.
+        Stop iterating (or ``close()`` the iterator) to stop early; either way the rankings this run
+        made are saved to the cache's disk entry for the index (when cached).
         """
-        start = time.perf_counter()
-        index = pipeline.build_index(self.dataset.corpus, cache=self.cache)
-        index_seconds = float(getattr(index, "build_seconds", time.perf_counter() - start))
+        attach_llm_cache(pipeline, self.cache)
+        index: Index = pipeline.build_index(self.dataset.corpus, cache=self.cache)
+        index_seconds = index.build_seconds
         stats = _index_stats(index)
         outcomes: list[QuestionOutcome] = []
-        values: dict[str, float] = {}
-        for size in self.rungs:
-            for q in self.questions[len(outcomes) : size]:
-                outcomes.append(self._run_question(pipeline, index, q))
-            values = self.aggregate(outcomes, index_seconds)
-            if trial is None:
-                continue
-            vector = [values[o.name] for o in self.objectives]
-            if all(math.isfinite(v) for v in vector):
-                trial.report(vector, step=size, scores=self.score_rows(outcomes))
-            if size < len(self.questions) and trial.should_prune():
-                self._store(trial, values, outcomes, index_seconds, stats)
-                _save_retrievals(index)
-                raise TrialPruned(f"pruned after {size} of {len(self.questions)} questions")
-        if trial is not None:
-            self._store(trial, values, outcomes, index_seconds, stats)
-        _save_retrievals(index)
-        return Evaluation(values, outcomes, index_seconds, stats)
+        try:
+            for size in self.rungs:
+                for q in self.questions[len(outcomes) : size]:
+                    outcomes.append(self._run_question(pipeline, index, q))
+                values = self.aggregate(outcomes, index_seconds)
+                yield RungResult(
+                    step=size,
+                    n_questions=len(self.questions),
+                    values=values,
+                    objective_values=tuple(values[o.name] for o in self.objectives),
+                    scores=self.score_rows(outcomes),
+                    outcomes=tuple(outcomes),
+                    index_seconds=index_seconds,
+                    index_stats=stats,
+                )
+        finally:
+            index.save()
 
-    def _store(
-        self,
-        trial: Trial,
-        values: Mapping[str, float],
-        outcomes: Sequence[QuestionOutcome],
-        index_seconds: float,
-        stats: Mapping[str, Any],
-    ) -> None:
-        reported = all(math.isfinite(values[o.name]) for o in self.objectives)
-        record_results(
-            trial,
-            metrics=values,
-            question_ids=[o.question_id for o in outcomes],
-            latency_s=[o.latency_s for o in outcomes],
-            scores={
-                name: [o.raw[name] for o in outcomes]
-                for name, spec in self._metrics.items()
-                if spec.kind != "index"
+    def evaluate(self, pipeline: Pipeline) -> Evaluation:
+        """Run every rung of ``pipeline`` (no trial, no pruning) and return the full evaluation."""
+        last: RungResult | None = None
+        for rung in self.run(pipeline):
+            last = rung
+        assert last is not None  # rung_sizes always ends with every question
+        return last.evaluation()
+
+    def trial_attrs(self, rung: RungResult) -> dict[str, Any]:
+        """What a trial stores for ``rung`` (in system attrs, see :mod:`ragtune.objectives.results`): metrics, questions evaluated, index facts and
+        the per-question scores and timings; with an LLM reader its calls, cache hits/misses and
+        tokens (``llm``); before the last rung what stopping there saves (``pruning_saved``)."""
+        outcomes = rung.outcomes
+        attrs: dict[str, Any] = {
+            "metrics": {k: _finite_or_none(v) for k, v in rung.values.items()},
+            "questions_evaluated": len(outcomes),
+            "index": {"seconds": rung.index_seconds, **rung.index_stats},
+            "per_question": {
+                "question_ids": [o.question_id for o in outcomes],
+                "latency_s": [o.latency_s for o in outcomes],
+                "retrieved": [list(o.retrieved) for o in outcomes],
+                "answers": [o.answer for o in outcomes],
+                "scores": {
+                    name: [_finite_or_none(o.raw[name]) for o in outcomes]
+                    for name in self._metrics
+                    if self._metrics[name].kind != "index"
+                },
             },
-            # The rows reported at the last rung (see evaluate) hold these objectives' scores already.
-            reported_step=len(outcomes) if reported and outcomes else None,
-            reported_columns=self.reported_columns(),
-            index={"seconds": index_seconds, **stats},
-        )
-        for c in self.constraints:
-            trial.set_constraint(str(c), self.violation(c, values))
+        }
+        tokens = [o.tokens for o in outcomes]
+        llm = usage_record(tokens, [o.llm_cached for o in outcomes])
+        if llm is not None:
+            attrs["llm"] = llm
+        if not rung.is_last:
+            attrs["pruning_saved"] = pruning_savings(tokens, len(outcomes), rung.n_questions)
+        return attrs
+
+    def violations(self, values: Mapping[str, float]) -> list[float]:
+        """One violation per constraint (``<= 0`` when met); empty without constraints."""
+        return [self.violation(c, values) for c in self.constraints]
+
+    def question_gold(self) -> dict[str, dict[str, Any]]:
+        """Each evaluated question's text, relevant documents and gold answers (stored once per study)."""
+        qrels = self.dataset.qrels
+        return {
+            q.id: {
+                "text": q.text[:300],
+                "relevant": [d for d, g in qrels.get(q.id, {}).items() if g > 0][:50],
+                "answers": list(q.answers[:5]),
+            }
+            for q in self.questions
+        }
 
     @staticmethod
     def violation(constraint: Constraint, values: Mapping[str, float]) -> float:
@@ -244,22 +328,17 @@ class Evaluator:
         return tuple(evaluation.values[o.name] for o in self.objectives)
 
 
-def _save_retrievals(index: Any) -> None:
-    """Put the questions this trial ranked into the cache's disk entry for the index (when cached)."""
-    save = getattr(getattr(index, "state", None), "save", None)
-    if callable(save):
-        save()
+def _finite_or_none(v: float) -> float | None:
+    return v if math.isfinite(v) else None
 
 
-def _index_stats(index: Any) -> dict[str, Any]:
+def _index_stats(index: Index) -> dict[str, Any]:
     """What the trial records about its index: wall time of this build (small on cache hits) next to
     ``seconds`` (the from-scratch build time), cache hits/builds and the number of chunks."""
-    out: dict[str, Any] = {"wall_seconds": getattr(index, "index_seconds", None)}
-    for name in ("cache_hits", "cache_builds", "stages"):
-        value = getattr(index, name, None)
-        if isinstance(value, int | float | dict):
-            out[name] = value
-    chunks = getattr(index, "chunks", None)
-    if chunks is not None:
-        out["n_chunks"] = len(chunks)
-    return out
+    return {
+        "wall_seconds": index.index_seconds,
+        "cache_hits": index.cache_hits,
+        "cache_builds": index.cache_builds,
+        "stages": dict(index.stages),
+        "n_chunks": len(index.chunks),
+    }

@@ -3,12 +3,13 @@
 ragtune's bookkeeping is kept out of ``user_attrs`` (those are the user's, as in Optuna):
 
 - trial system attrs ``ragtune:metrics`` (every metric's value), ``ragtune:index`` (index build
-  facts), ``ragtune:pipeline`` (the pipeline's config) and ``ragtune:per_question`` (question ids,
-  latencies, and the per-question scores that are not already stored as reported score rows);
+  facts), ``ragtune:pipeline`` (the pipeline's config), ``ragtune:per_question`` (question ids,
+  latencies, retrieved ids, answers, and the per-question scores that are not already stored as
+  reported score rows) and, where recorded, ``ragtune:llm`` and ``ragtune:pruning_saved``;
 - the per-question scores of the objectives, stored once: as the score rows reported with the
   trial's last intermediate value (``FrozenTrial.intermediate_scores``), which the pruners use;
-- study system attrs: the objective names (``Study.set_metric_names``), ``ragtune:constraints``
-  and ``ragtune:dataset``.
+- study system attrs: the objective names (``Study.set_metric_names``), ``ragtune:constraints``,
+  ``ragtune:dataset`` and ``ragtune:questions`` (question text, relevant ids, gold answers).
 
 Read a trial's results with :func:`trial_results` (or :func:`trial_metrics`,
 :func:`question_scores`) instead of reading the attrs.
@@ -17,7 +18,7 @@ Read a trial's results with :func:`trial_results` (or :func:`trial_metrics`,
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -41,10 +42,14 @@ __all__ = [
     "trial_results",
 ]
 
+_PREFIX = "ragtune:"
 METRICS_ATTR = "ragtune:metrics"
 INDEX_ATTR = "ragtune:index"
 PIPELINE_ATTR = "ragtune:pipeline"
 PER_QUESTION_ATTR = "ragtune:per_question"
+_KNOWN_TRIAL_ATTRS = frozenset(
+    (METRICS_ATTR, INDEX_ATTR, PIPELINE_ATTR, PER_QUESTION_ATTR, "ragtune:constraint_names")
+)
 CONSTRAINTS_ATTR = "ragtune:constraints"
 DATASET_ATTR = "ragtune:dataset"
 
@@ -60,6 +65,10 @@ class TrialResults:
     scores: Mapping[str, tuple[float | None, ...]] = field(default_factory=dict)
     index: Mapping[str, Any] = field(default_factory=dict)
     pipeline: Mapping[str, Any] | None = None
+    retrieved: tuple[tuple[str, ...], ...] = ()
+    answers: tuple[str | None, ...] = ()
+    other: Mapping[str, Any] = field(default_factory=dict)
+    """Anything else the evaluator recorded (``llm`` usage, ``pruning_saved``), by key."""
 
     @property
     def questions_evaluated(self) -> int:
@@ -77,16 +86,25 @@ class TrialResults:
                 row["latency_s"] = self.latency_s[i]
             for name, col in self.scores.items():
                 row[name] = col[i] if i < len(col) else None
+            if i < len(self.retrieved):
+                row["retrieved"] = list(self.retrieved[i])
+            if i < len(self.answers):
+                row["answer"] = self.answers[i]
             out.append(row)
         return out
 
     def per_question_json(self) -> dict[str, Any]:
         """The per-question data as one JSON-able object (what ``--with-per-question`` exports)."""
-        return {
+        out: dict[str, Any] = {
             "question_ids": list(self.question_ids),
             "latency_s": list(self.latency_s),
             "scores": {k: list(v) for k, v in self.scores.items()},
         }
+        if self.retrieved:
+            out["retrieved"] = [list(r) for r in self.retrieved]
+        if self.answers:
+            out["answers"] = list(self.answers)
+        return out
 
 
 def _finite_or_none(v: Any) -> float | None:
@@ -98,33 +116,30 @@ def _finite_or_none(v: Any) -> float | None:
 
 def record_results(
     trial: Trial,
+    record: Mapping[str, Any],
     *,
-    metrics: Mapping[str, float],
-    question_ids: Sequence[str],
-    latency_s: Sequence[float],
-    scores: Mapping[str, Sequence[float]],
     reported_step: int | None = None,
     reported_columns: Mapping[str, int] | None = None,
-    index: Mapping[str, Any] | None = None,
 ) -> None:
-    """Store a trial's results in its system attrs.
+    """Store what the evaluator recorded for a trial (``Evaluator.trial_attrs``) in its system attrs.
 
-    ``scores`` maps each metric to its per-question raw values. Metrics named in
-    ``reported_columns`` (metric -> column) already sit, with the same values, in the score rows
-    reported at ``reported_step``; they are not stored again, :func:`trial_results` reads them there.
+    Each key becomes ``"ragtune:<key>"``; ``questions_evaluated`` is not stored (it is the number
+    of question ids). Per-question scores of the metrics in ``reported_columns`` (metric -> column)
+    are the score rows reported at ``reported_step``, value for value; they are not stored again,
+    :func:`trial_results` reads them from the rows.
     """
     columns = dict(reported_columns or {}) if reported_step is not None else {}
-    trial.set_system_attr(METRICS_ATTR, {k: _finite_or_none(v) for k, v in metrics.items()})
-    if index is not None:
-        trial.set_system_attr(INDEX_ATTR, dict(index))
-    record: dict[str, Any] = {
-        "question_ids": list(question_ids),
-        "latency_s": [float(v) for v in latency_s],
-        "scores": {k: [_finite_or_none(v) for v in col] for k, col in scores.items() if k not in columns},
-    }
-    if columns:
-        record["reported"] = {"step": int(reported_step or 0), "columns": columns}
-    trial.set_system_attr(PER_QUESTION_ATTR, record)
+    for key, value in record.items():
+        if key == "questions_evaluated":
+            continue
+        if key == "per_question" and isinstance(value, Mapping):
+            value = dict(value)
+            scores = value.get("scores")
+            if isinstance(scores, Mapping):
+                value["scores"] = {k: v for k, v in scores.items() if k not in columns}
+            if columns:
+                value["reported"] = {"step": int(reported_step or 0), "columns": columns}
+        trial.set_system_attr(f"{_PREFIX}{key}", value)
 
 
 def record_pipeline(trial: Trial, config: Mapping[str, Any]) -> None:
@@ -142,9 +157,13 @@ def trial_results(trial: FrozenTrial) -> TrialResults:
     ids: tuple[str, ...] = ()
     latency: tuple[float, ...] = ()
     scores: dict[str, tuple[float | None, ...]] = {}
+    retrieved: tuple[tuple[str, ...], ...] = ()
+    answers: tuple[str | None, ...] = ()
     if isinstance(record, Mapping):
         ids = tuple(str(q) for q in record.get("question_ids") or ())
         latency = tuple(float(v) for v in record.get("latency_s") or ())
+        retrieved = tuple(tuple(str(d) for d in r or ()) for r in record.get("retrieved") or ())
+        answers = tuple(a if isinstance(a, str) else None for a in record.get("answers") or ())
         stored = record.get("scores")
         if isinstance(stored, Mapping):
             scores = {str(k): tuple(_finite_or_none(v) for v in col) for k, col in stored.items()}
@@ -158,6 +177,13 @@ def trial_results(trial: FrozenTrial) -> TrialResults:
         scores=ordered,
         index=dict(index) if isinstance(index, Mapping) else {},
         pipeline=dict(pipeline) if isinstance(pipeline, Mapping) else None,
+        retrieved=retrieved,
+        answers=answers,
+        other={
+            k[len(_PREFIX) :]: v
+            for k, v in attrs.items()
+            if str(k).startswith(_PREFIX) and k not in _KNOWN_TRIAL_ATTRS
+        },
     )
 
 

@@ -6,13 +6,15 @@ cross-encoder load their frameworks on first use.
 
 from __future__ import annotations
 
-from ragtune.pipelines import chunkers, embedders, guards, readers, rerankers, retrievers
+from ragtune.pipelines import chunkers, embedders, guards, readers, rerankers, retrievers, templates
 from ragtune.pipelines.cache import Cache, StageCounts
 from ragtune.pipelines.chunkers.base import Chunker
 from ragtune.pipelines.embedders.base import Embedder, FittableEmbedder
 from ragtune.pipelines.guards.base import Guard
 from ragtune.pipelines.index import Index
 from ragtune.pipelines.keys import corpus_fingerprint
+from ragtune.pipelines.llm_cache import LLMCache
+from ragtune.pipelines.model_server import ModelServer, serve_model
 from ragtune.pipelines.pipeline import Pipeline
 from ragtune.pipelines.readers.base import Reader
 from ragtune.pipelines.records import Chunk, Hit, QueryResult, ReaderOutput, Verdict
@@ -29,6 +31,8 @@ __all__ = [
     "Guard",
     "Hit",
     "Index",
+    "LLMCache",
+    "ModelServer",
     "ParamStage",
     "Pipeline",
     "QueryResult",
@@ -48,4 +52,6 @@ __all__ = [
     "readers",
     "rerankers",
     "retrievers",
+    "serve_model",
+    "templates",
 ]

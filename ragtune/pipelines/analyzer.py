@@ -1,24 +1,48 @@
-"""Term analysis shared by BM25, TF-IDF and the extractive reader: normalise, split, drop stopwords, count.
+"""Term analysis shared by BM25, TF-IDF and the extractive reader: normalise, split, drop stopwords, stem.
 
-Stemming-free on purpose: text is NFKC-normalised, optionally case-folded, split into ``\\w+`` runs when
-punctuation is stripped (punctuation separates and is dropped; underscores stay, so ``__init__`` is one
-term) or on whitespace otherwise, and optionally filtered by a stopword list.
+Text is NFKC-normalised, optionally case-folded, split into ``\\w+`` runs when punctuation is stripped
+(punctuation separates and is dropped; underscores stay, so ``__init__`` is one term) or on whitespace
+otherwise, optionally filtered by a stopword list, and optionally stemmed with a Snowball stemmer
+(Porter, "Snowball: a language for stemming algorithms", 2001) through PyStemmer, the ``stem`` extra.
+Stopwords are matched before stemming, so the list holds plain words.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import re
+import threading
 import unicodedata
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import scipy.sparse as sp
+from pydantic import field_validator
 
+from ragtune.exceptions import MissingDependencyError
 from ragtune.pipelines.stage import StageParams
 
-__all__ = ["ENGLISH_STOPWORDS", "AnalyzerParams", "analyze", "count_matrix", "vocabulary_of"]
+__all__ = [
+    "ENGLISH_STOPWORDS",
+    "SNOWBALL_LANGUAGES",
+    "STEM_INSTALL_HINT",
+    "AnalyzerParams",
+    "analyze",
+    "count_matrix",
+    "vocabulary_of",
+]
+
+STEM_INSTALL_HINT = "pip install 'ragtune[stem]'"
+
+SNOWBALL_LANGUAGES: tuple[str, ...] = (
+    "arabic", "armenian", "basque", "catalan", "czech", "danish", "dutch", "dutch_porter", "english",
+    "esperanto", "estonian", "finnish", "french", "german", "greek", "hindi", "hungarian", "indonesian",
+    "irish", "italian", "lithuanian", "nepali", "norwegian", "persian", "polish", "porter", "portuguese",
+    "romanian", "russian", "serbian", "sesotho", "spanish", "swedish", "tamil", "turkish", "yiddish",
+)  # fmt: skip
+"""Stemmer names ``stemmer=`` accepts: the Snowball algorithms PyStemmer 3 ships."""
 
 # fmt: off
 ENGLISH_STOPWORDS: frozenset[str] = frozenset((
@@ -50,6 +74,26 @@ class AnalyzerParams(StageParams):
     """Split on non-word characters and drop them; otherwise split on whitespace only."""
     stopwords: Literal["english"] | tuple[str, ...] | None = None
     """Terms to drop: ``"english"`` for :data:`ENGLISH_STOPWORDS`, an explicit tuple, or None."""
+    stemmer: str | None = None
+    """Snowball stemmer applied to every kept term (``"english"``, ``"porter"``, ... see
+    :data:`SNOWBALL_LANGUAGES`; needs PyStemmer, ``pip install 'ragtune[stem]'``), or None."""
+
+    @field_validator("stemmer")
+    @classmethod
+    def _known_stemmer(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if value not in SNOWBALL_LANGUAGES:
+            raise ValueError(
+                f"stemmer must be None or a Snowball language ({', '.join(SNOWBALL_LANGUAGES)}), "
+                f"but got stemmer={value!r}"
+            )
+        if importlib.util.find_spec("Stemmer") is None:
+            # Not a ValueError: pydantic lets it through, so the caller sees the install hint as is.
+            raise MissingDependencyError(
+                f"stemmer={value!r} needs PyStemmer, which is not installed; {STEM_INSTALL_HINT}"
+            )
+        return value
 
     def analyzer_options(self) -> dict[str, object]:
         """Just the tokenizer options, in canonical JSON form (what an inverted index depends on)."""
@@ -67,6 +111,25 @@ def _stopset(stopwords: str | tuple[str, ...] | None) -> frozenset[str]:
     return frozenset(w.casefold() for w in stopwords)
 
 
+_STEMMERS = threading.local()  # PyStemmer's stemmers are not thread-safe: one per thread and language
+
+
+def _stemmer(language: str) -> Any:
+    found: dict[str, Any] | None = getattr(_STEMMERS, "by_language", None)
+    if found is None:
+        found = _STEMMERS.by_language = {}
+    stemmer = found.get(language)
+    if stemmer is None:
+        try:
+            import Stemmer
+        except ImportError as e:
+            raise MissingDependencyError(
+                f"stemmer={language!r} needs PyStemmer, which is not installed; {STEM_INSTALL_HINT}"
+            ) from e
+        stemmer = found[language] = Stemmer.Stemmer(language)
+    return stemmer
+
+
 def analyze(text: str, options: AnalyzerParams) -> list[str]:
     """The terms of ``text`` under ``options``, in order (duplicates kept)."""
     text = unicodedata.normalize("NFKC", text)
@@ -76,6 +139,8 @@ def analyze(text: str, options: AnalyzerParams) -> list[str]:
     stop = _stopset(options.stopwords)
     if stop:
         terms = [t for t in terms if t.casefold() not in stop]
+    if options.stemmer is not None and terms:
+        terms = _stemmer(options.stemmer).stemWords(terms)
     return terms
 
 

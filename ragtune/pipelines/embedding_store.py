@@ -16,17 +16,14 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ragtune.exceptions import CacheError
 from ragtune.pipelines.embedders.base import Embedder, check_embeddings
+from ragtune.pipelines.entry_store import EntryStore
 from ragtune.pipelines.keys import content_key, safe_segment, text_digest
 from ragtune.pipelines.records import FloatArray
-
-if TYPE_CHECKING:
-    from ragtune.pipelines.cache import Cache
 
 __all__ = ["EmbedResult", "EmbeddingStore"]
 
@@ -79,10 +76,10 @@ class _ModelView:
 
 
 class EmbeddingStore:
-    """Embeds through a :class:`~ragtune.pipelines.cache.Cache`; use ``Cache.embed`` rather than this."""
+    """Each text embedded once per model, kept in shards of an :class:`EntryStore` (``Cache.embed`` uses it)."""
 
-    def __init__(self, cache: Cache) -> None:
-        self._cache = cache
+    def __init__(self, entries: EntryStore) -> None:
+        self._entries = entries
         self._views: OrderedDict[str, _ModelView] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -91,7 +88,9 @@ class EmbeddingStore:
         with self._lock:
             view = self._views.get(model_id)
             if view is None:
-                folder = self._cache.root / "embed" / safe_segment(embedder.kind) / content_key(model_id)[:32]
+                folder = (
+                    self._entries.root / "embed" / safe_segment(embedder.kind) / content_key(model_id)[:32]
+                )
                 view = _ModelView(folder=folder, label=f"embed/{embedder.kind}")
                 self._views[model_id] = view
             self._views.move_to_end(model_id)
@@ -108,7 +107,7 @@ class EmbeddingStore:
         for path in self._shard_files(view):
             if path.name in view.loaded:
                 continue
-            found = self._cache.read_file(path, view.label)
+            found = self._entries.read_file(path, view.label)
             if found is None:
                 continue
             parts, _meta = found
@@ -123,7 +122,7 @@ class EmbeddingStore:
     ) -> str:
         name = content_key(*(bytes(d).hex() for d in digests))[:40] + ".rtc"
         meta = {"label": view.label, "texts": len(digests)}
-        self._cache.write_file(
+        self._entries.write_file(
             view.folder / name, {"digests": digests, "vectors": vectors, "seconds": seconds}, meta
         )
         view.loaded.add(name)
@@ -143,19 +142,19 @@ class EmbeddingStore:
         with view.lock:
             self._refresh(view)
             if not self._missing(view, texts, digests):
-                self._cache.count(view.label, hits=1)
+                self._entries.counters.add(view.label, hits=1)
             else:
-                self._cache.count(view.label, misses=1)
-                with self._cache.locked(view.folder / "model.lock"):
+                self._entries.counters.add(view.label, misses=1)
+                with self._entries.locked(view.folder / "model.lock"):
                     self._refresh(view)
                     missing = self._missing(view, texts, digests)
                     if missing:
                         embedded = self._embed_missing(embedder, view, missing)
-                        self._cache.count(view.label, builds=1, items=embedded)
+                        self._entries.counters.add(view.label, builds=1, items=embedded)
                         if len(self._shard_files(view)) > COMPACT_AT:
                             self._compact(view)
                     else:
-                        self._cache.count(view.label, hits=1)
+                        self._entries.counters.add(view.label, hits=1)
             return self._assemble(view, digests, embedded)
 
     def _embed_missing(self, embedder: Embedder, view: _ModelView, missing: dict[bytes, str]) -> int:

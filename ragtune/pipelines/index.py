@@ -23,13 +23,14 @@ import numpy as np
 from ragtune.datasets.types import Document
 from ragtune.exceptions import RagtuneError, StageError, ValidationError
 from ragtune.pipelines.artifacts import Artifacts
-from ragtune.pipelines.cache import BuildResult, Cache
+from ragtune.pipelines.cache import Cache
 from ragtune.pipelines.chunkers.base import Chunker
 from ragtune.pipelines.embedders.base import Embedder, FittableEmbedder, check_embeddings
+from ragtune.pipelines.entry_store import BuildResult
 from ragtune.pipelines.keys import content_key, corpus_fingerprint, stage_key
 from ragtune.pipelines.query_memo import LruMemo, QueryVector, Retrieved
 from ragtune.pipelines.records import Chunk, FloatArray
-from ragtune.pipelines.retrieval_store import load_retrievals, save_retrievals
+from ragtune.pipelines.retrieval_store import IndexRankings
 from ragtune.pipelines.retrievers.base import Retriever, Searcher
 from ragtune.pipelines.stage import Stage
 
@@ -59,8 +60,8 @@ class IndexState:
     query_vectors: LruMemo[tuple[str, str], QueryVector] = field(
         default_factory=lambda: LruMemo(RETRIEVAL_CACHE_SIZE)
     )
-    store: Cache | None = None
-    """The cache whose disk entry keeps this index's retrievals (see :mod:`retrieval_store`)."""
+    rankings: IndexRankings | None = None
+    """The disk entry that keeps this index's retrievals (see :mod:`retrieval_store`); None: memory only."""
     unsaved: dict[str, Retrieved] = field(default_factory=dict)
 
     def cached(self, question: str, depth: int) -> Retrieved | None:
@@ -70,15 +71,15 @@ class IndexState:
 
     def remember(self, question: str, retrieved: Retrieved) -> None:
         self.retrievals.put((self.key, question), retrieved)
-        if self.store is not None:
+        if self.rankings is not None:
             self.unsaved[question] = retrieved
 
     def save(self) -> None:
-        """Write the retrievals made since the last save to the cache's disk entry for this index."""
-        if self.store is None or not self.unsaved:
+        """Write the retrievals made since the last save to the disk entry for this index."""
+        if self.rankings is None or not self.unsaved:
             return
         batch, self.unsaved = self.unsaved, {}
-        save_retrievals(self.store, self.key, batch)
+        self.rankings.save(batch)
 
 
 @dataclass(slots=True)
@@ -113,6 +114,21 @@ class Index:
     @property
     def key(self) -> str:
         return self.state.key
+
+    def save(self) -> None:
+        """Write the rankings made on this index since the last save to the cache's disk entry for it
+        (a no-op without a cache, or with ``persist_retrievals=False``)."""
+        self.state.save()
+
+    def close(self) -> None:
+        """Save, then let go of this handle (the in-memory memo may keep the opened index for reuse)."""
+        self.save()
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def __repr__(self) -> str:
         return (
@@ -233,10 +249,10 @@ def build_index(
         ),
     )
     searcher = _guarded(retriever, "open", lambda: retriever.open(built.artifacts, chunks, vectors))
-    memos = () if cache is None else (cache.retrievals, cache.query_vectors, cache.store_for_retrievals)
+    memos = () if cache is None else (cache.retrievals, cache.query_vectors, cache.rankings(key))
     state = IndexState(key, chunks, vectors, fitted, searcher, seconds, *memos)
-    if state.store is not None:  # what other processes or earlier runs ranked here costs nothing now
-        for question, retrieved in load_retrievals(state.store, key).items():
+    if state.rankings is not None:  # what other processes or earlier runs ranked here costs nothing now
+        for question, retrieved in state.rankings.load().items():
             if state.cached(question, retrieved.depth) is None:
                 state.retrievals.put((key, question), retrieved)
     if cache is not None:

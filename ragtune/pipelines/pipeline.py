@@ -230,12 +230,15 @@ class Pipeline:
         context = [h.chunk.text for h in hits]
         answer: str | None = None
         tokens: dict[str, int] = {}
+        reader_cached: bool | None = None
         if self.reader is not None:
             reader = self.reader
             start = time.perf_counter()
             output: ReaderOutput = _call(reader, "read", lambda: reader.read(question, context))
             timings["read"] = time.perf_counter() - start
-            answer, tokens = output.answer, dict(output.tokens)
+            if output.cached and output.seconds is not None:
+                timings["read"] = output.seconds  # a cached LLM call replays its measured time
+            answer, tokens, reader_cached = output.answer, dict(output.tokens), output.cached
         verdict = None
         if self.guard is not None:
             guard = self.guard
@@ -254,4 +257,5 @@ class Pipeline:
             timings=timings,
             tokens=tokens,
             retrieval_cached=cached,
+            reader_cached=reader_cached,
         )

@@ -50,10 +50,16 @@ class Verdict:
 
 @dataclass(frozen=True, slots=True)
 class ReaderOutput:
-    """What a reader returns: the answer text and token counts (``prompt`` / ``completion``) if it used any."""
+    """What a reader returns: the answer text and token counts (``prompt`` / ``completion``) if it used any.
+
+    LLM readers with a call cache also say whether the answer came from it (``cached``; None when no
+    cache was used) and the generation's ``seconds``: measured, or replayed from the cache entry.
+    """
 
     answer: str
     tokens: dict[str, int] = field(default_factory=dict)
+    cached: bool | None = None
+    seconds: float | None = None
 
 
 @dataclass(slots=True)
@@ -64,7 +70,8 @@ class QueryResult:
     (best first) with the pipeline's ``doc_agg``; ``timings`` holds seconds per query-time stage
     (``retrieve``, ``rerank``, ``read``, ``guard``), ``tokens`` the LLM token counts.
     ``retrieval_cached`` is true when the ranking came from the index's in-memory retrieval cache; its
-    ``retrieve`` timing is then the one measured when it was computed.
+    ``retrieve`` timing is then the one measured when it was computed. ``reader_cached`` is the
+    reader's :attr:`ReaderOutput.cached` (an LLM-call cache hit replays the ``read`` timing too).
     """
 
     question: str
@@ -76,6 +83,7 @@ class QueryResult:
     timings: dict[str, float] = field(default_factory=dict)
     tokens: dict[str, int] = field(default_factory=dict)
     retrieval_cached: bool = False
+    reader_cached: bool | None = None
 
     @property
     def latency_seconds(self) -> float:

@@ -1,4 +1,4 @@
-"""Retrievals on disk: every question's ranking per opened-index configuration, shared by processes.
+"""Rankings per index on disk: every question's ranking per opened-index configuration, shared by processes.
 
 The cache's in-memory memo of retrievals (per (index, question)) dies with its process. This module
 keeps them in one cache entry per index configuration (label ``retrievals/index``, key: the index
@@ -15,37 +15,51 @@ atomically. A corrupt or foreign entry reads as empty (the cache deletes it).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 
-from ragtune.pipelines.cache import Cache
+from ragtune.pipelines.entry_store import EntryStore
 from ragtune.pipelines.query_memo import Retrieved
 
-__all__ = ["LABEL", "load_retrievals", "save_retrievals"]
+__all__ = ["LABEL", "IndexRankings", "load_retrievals", "save_retrievals"]
 
 LABEL = "retrievals/index"
 
 
-def load_retrievals(cache: Cache, index_key: str) -> dict[str, Retrieved]:
+@dataclass(frozen=True, slots=True)
+class IndexRankings:
+    """The disk entry holding one opened index's rankings (what an index saves to and loads from)."""
+
+    entries: EntryStore
+    index_key: str
+
+    def load(self) -> dict[str, Retrieved]:
+        return load_retrievals(self.entries, self.index_key)
+
+    def save(self, new: Mapping[str, Retrieved]) -> None:
+        save_retrievals(self.entries, self.index_key, new)
+
+
+def load_retrievals(entries: EntryStore, index_key: str) -> dict[str, Retrieved]:
     """The retrievals stored for ``index_key``, by question text (empty when there are none)."""
-    found = cache.read_file(cache.path_for(LABEL, index_key), LABEL, index_key)
+    found = entries.read_file(entries.path_for(LABEL, index_key), LABEL, index_key)
     return {} if found is None else _decode(found[0])
 
 
-def save_retrievals(cache: Cache, index_key: str, new: Mapping[str, Retrieved]) -> None:
+def save_retrievals(entries: EntryStore, index_key: str, new: Mapping[str, Retrieved]) -> None:
     """Merge ``new`` into the entry of ``index_key`` (deeper rankings win) and write it atomically."""
     if not new:
         return
-    path = cache.path_for(LABEL, index_key)
-    with cache.locked(path.with_suffix(".lock")):
-        found = cache.read_file(path, LABEL, index_key)
+    with entries.lock(LABEL, index_key):
+        found = entries.read_file(entries.path_for(LABEL, index_key), LABEL, index_key)
         merged = {} if found is None else _decode(found[0])
         for question, retrieved in new.items():
             old = merged.get(question)
             if old is None or retrieved.depth > old.depth:
                 merged[question] = retrieved
-        cache.put(LABEL, index_key, _encode(merged))
-    cache.count(LABEL, items=len(new))
+        entries.put(LABEL, index_key, _encode(merged))
+    entries.counters.add(LABEL, items=len(new))
 
 
 def _encode(retrievals: Mapping[str, Retrieved]) -> dict[str, object]:

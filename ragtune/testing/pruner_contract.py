@@ -117,7 +117,7 @@ class PrunerContract(abc.ABC):
     @staticmethod
     def _decide(study: Study, trial: Trial) -> bool:
         # What Trial.should_prune does, minus its "nothing reported yet" shortcut.
-        return study.pruner.prune(study._view(), study.storage.get_trial(trial.trial_id))
+        return study.pruner.prune(study.trials_view(), study.storage.get_trial(trial.trial_id))
 
     def _decisions(self, study: Study, trial: Trial, plan: _Plan, columns: Sequence[int]) -> list[bool]:
         out = []

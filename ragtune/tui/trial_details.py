@@ -136,6 +136,7 @@ def _evaluation(t: FrozenTrial) -> DetailSection | None:
     if results.question_ids:
         lines.append(("questions evaluated", str(results.questions_evaluated)))
     lines += [(f"index {k}", _value(v)) for k, v in results.index.items() if k != "seconds"]
+    lines += [(k, _value(v)) for k, v in results.other.items() if k not in ("questions", "choice")]
     if results.pipeline is not None:
         lines += [(str(k), _value(v)) for k, v in results.pipeline.items()]
     return DetailSection("Pipeline & evaluation", tuple(lines)) if lines else None

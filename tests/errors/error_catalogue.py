@@ -957,7 +957,7 @@ CASES: list[Case] = [
             "multi",
         ),
         "CLI",
-        "pipeline(trial) must return a ragtune.pipelines.Pipeline, but returned int",
+        "trial 1 failed: ConfigError: pipeline(trial) must return a ragtune.pipelines.Pipeline, but returned int",
         records="one FAIL trial",
     ),
     Case(

@@ -17,6 +17,7 @@ from ragtune.pipelines import Pipeline, chunkers, readers, retrievers
 from ragtune.pipelines.chunkers.base import chunks_from_spans
 from ragtune.pipelines.records import ReaderOutput
 from ragtune.samplers import RandomSampler
+from ragtune.tuner import evaluate_trial
 
 
 class _NoParams(BaseModel):
@@ -68,7 +69,7 @@ def test_latency_is_per_query_and_excludes_index_work():
     data = _toy_set()
     ev = Evaluator(data, ["latency_mean_ms", "latency_p95_ms", "index_seconds"], rungs=(1.0,))
     pipe = Pipeline(chunker=SleepyChunker(), retriever=retrievers.BM25(), reader=SleepyReader(0.02), k=2)
-    result = ev.evaluate(None, pipe)
+    result = ev.evaluate(pipe)
     # 6 docs x 50 ms of chunking happen at index time only
     assert result.values["index_seconds"] >= 0.3
     assert 20.0 <= result.values["latency_mean_ms"] < 60.0
@@ -84,9 +85,9 @@ def test_retrieval_values_and_stored_per_question_scores():
         chunker=chunkers.Window(200, 0), retriever=retrievers.BM25(), reader=readers.Extractive(), k=3
     )
     trial = study.ask()
-    evaluation = ev.evaluate(trial, pipe)
-    assert evaluation.values["hit@1"] == 1.0  # each question names its document's unique word
-    frozen = study.tell(trial, ev.objective_values(evaluation))
+    rung = evaluate_trial(ev, trial, pipe)
+    assert rung.values["hit@1"] == 1.0  # each question names its document's unique word
+    frozen = study.tell(trial, rung.objective_values)
     assert sorted(frozen.intermediate_values) == [2, 6]
     assert len(frozen.intermediate_scores[2]) == 2 and len(frozen.intermediate_scores[6]) == 6
     assert frozen.user_attrs == {}  # ragtune's bookkeeping is not the user's
@@ -107,7 +108,7 @@ def test_answer_objective_without_reader_is_a_clear_error():
     ev = Evaluator(_toy_set(), ["f1"])
     pipe = Pipeline(chunker=chunkers.Window(200, 0), retriever=retrievers.BM25())
     with pytest.raises(ConfigError, match="needs an answer, but the pipeline has no reader"):
-        ev.evaluate(None, pipe)
+        ev.evaluate(pipe)
 
 
 def test_constraints_are_recorded_as_violations():
@@ -116,6 +117,42 @@ def test_constraints_are_recorded_as_violations():
     ev = Evaluator(data, ["ndcg@3"], constraints=["latency_mean_ms <= 0.000001"], rungs=(1.0,))
     pipe = Pipeline(chunker=chunkers.Window(200, 0), retriever=retrievers.BM25(), reader=SleepyReader(0.001))
     trial = study.ask()
-    frozen = study.tell(trial, ev.objective_values(ev.evaluate(trial, pipe)))
+    frozen = study.tell(trial, evaluate_trial(ev, trial, pipe).objective_values)
     assert frozen.constraints is not None and frozen.constraints[0] > 0
     assert study.best_trials == []
+
+
+def test_run_yields_one_result_per_rung_and_stopping_early_saves_rankings(tmp_path):
+    from ragtune.pipelines import Cache
+    from ragtune.pipelines.retrieval_store import load_retrievals
+
+    data = _toy_set()
+    ev = Evaluator(data, ["hit@1"], rungs=(1 / 3, 1.0), seed=3, cache=Cache(tmp_path))
+    pipe = Pipeline(chunker=chunkers.Window(200, 0), retriever=retrievers.BM25(), k=3)
+    rungs = ev.run(pipe)
+    first = next(rungs)
+    assert (first.step, first.n_questions, first.is_last) == (2, 6, False)
+    assert first.objective_values == (1.0,) and first.scores == [[1.0], [1.0]]
+    rungs.close()  # a pruned trial stops here: its two rankings still reach the disk
+    index = pipe.build_index(data.corpus, cache=Cache(tmp_path))
+    assert len(load_retrievals(Cache(tmp_path), index.key)) == 2
+    assert [r.step for r in ev.run(pipe)] == [2, 6]
+
+
+def test_evaluate_trial_stores_what_the_pruned_trial_saw():
+    from ragtune.pruners import Pruner
+
+    class AlwaysPrune(Pruner):
+        def prune(self, view, trial):
+            return True
+
+    data = _toy_set()
+    study = rt.create_study(direction="maximize", sampler=RandomSampler(seed=0), pruner=AlwaysPrune())
+    ev = Evaluator(data, ["hit@1"], rungs=(1 / 3, 1.0), seed=3)
+    pipe = Pipeline(chunker=chunkers.Window(200, 0), retriever=retrievers.BM25(), k=3)
+    trial = study.ask()
+    with pytest.raises(rt.TrialPruned, match="pruned after 2 of 6 questions"):
+        evaluate_trial(ev, trial, pipe)
+    frozen = study.tell(trial, state=rt.TrialState.PRUNED)
+    assert sorted(frozen.intermediate_values) == [2]
+    assert trial_results(frozen).questions_evaluated == 2 and frozen.user_attrs == {}

@@ -26,7 +26,7 @@ from ragtune.objectives.specs import (
 VALID = (
     "recall@k, precision@k, hit@k, mrr@k, ndcg@k, map@k, exact_match, f1, answer_in_context, "
     "latency_p50_ms, latency_p90_ms, latency_p95_ms, latency_p99_ms, latency_mean_ms, index_seconds, "
-    "safety_pass_rate, tokens, cost_usd"
+    "safety_pass_rate, tokens, tokens_in, tokens_out, cost_usd"
 )
 FORM = "expected '<metric> <op> <number>' with op one of <=, >=, <, > (e.g. 'latency_p95_ms <= 200')"
 

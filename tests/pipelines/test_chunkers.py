@@ -114,7 +114,7 @@ def test_chunkers_satisfy_the_protocol_and_compare_by_params() -> None:
     )
     assert Window(10, 2) == Window(10, 2) and hash(Window(10, 2)) == hash(Window(10, 2))
     assert Window(10, 2) != Window(10, 3)
-    assert repr(Window(10, 2)) == "Window(size=10, overlap=2, unit='chars')"
+    assert repr(Window(10, 2)) == "Window(size=10, overlap=2, unit='chars', title='each')"
 
 
 _PIECES = st.sampled_from(["a", "b", " ", "cd", ".", "!", "?", "\n", "\t", "\n\n", "e.g. ", "Ω", "xyzzyx"])

@@ -238,7 +238,7 @@ def test_config_describes_every_stage_as_json() -> None:
     assert config["chunker"] == {
         "kind": "window",
         "version": "1",
-        "params": {"size": 100, "overlap": 20, "unit": "chars"},
+        "params": {"size": 100, "overlap": 20, "unit": "chars", "title": "each"},
     }
     assert config["embedder"] is None and config["reranker"]["params"] == {"lambda_": 0.7}
     assert config["guard"]["params"]["members"][0]["kind"] == "pii"

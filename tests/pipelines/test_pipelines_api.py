@@ -15,16 +15,23 @@ from ragtune.pipelines.stage import stage_spec
 def test_public_names_are_pinned() -> None:
     assert sorted(pipelines.__all__) == sorted(
         [
-            "Cache", "Chunk", "Chunker", "Embedder", "FittableEmbedder", "Guard", "Hit", "Index", "ParamStage",
+            "Cache", "Chunk", "Chunker", "Embedder", "FittableEmbedder", "Guard", "Hit", "Index", "LLMCache",
+            "ModelServer", "ParamStage",
             "Pipeline", "QueryResult", "Reader", "ReaderOutput", "Reranker", "Retriever", "Searcher", "Stage",
             "StageCounts", "StageParams", "Verdict", "chunkers", "corpus_fingerprint", "embedders", "guards",
-            "readers", "rerankers", "retrievers",
+            "readers", "rerankers", "retrievers", "serve_model", "templates",
         ]
     )  # fmt: skip
-    assert chunkers.__all__ == ["Chunker", "Recursive", "Sentence", "Window"]
+    assert chunkers.__all__ == ["Chunker", "Recursive", "Sentence", "TitleMode", "Window"]
     assert retrievers.__all__ == ["BM25", "Dense", "Hybrid", "Retriever", "Searcher"]
     assert rerankers.__all__ == ["MMR", "CrossEncoderReranker", "Reranker"]
-    assert readers.__all__ == ["Extractive", "OpenAIChatGenerator", "Reader"]
+    assert readers.__all__ == [
+        "Extractive",
+        "GGUFGenerator",
+        "OpenAIChatGenerator",
+        "OpenAIGenerator",
+        "Reader",
+    ]
     assert guards.__all__ == ["PII", "BlockedTerms", "Guard", "Guards", "PromptInjection", "Verdict"]
     assert set(embedders.__all__) >= {
         "Embedder",
@@ -39,7 +46,7 @@ def test_public_names_are_pinned() -> None:
 def test_import_pulls_in_no_heavy_framework() -> None:
     code = (
         "import sys, ragtune.pipelines, ragtune.pipelines.embedders as e; "
-        "heavy = ['pandas', 'sqlalchemy', 'duckdb', 'textual', 'torch', 'onnxruntime', 'sentence_transformers']; "
+        "heavy = ['pandas', 'sqlalchemy', 'duckdb', 'textual', 'torch', 'onnxruntime', 'sentence_transformers', 'xllamacpp']; "
         "print([m for m in heavy if m in sys.modules])"
     )
     out = subprocess.run(

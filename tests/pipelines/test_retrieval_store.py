@@ -118,10 +118,10 @@ def test_the_evaluator_saves_what_a_trial_ranked(tmp_path: Path) -> None:
     cache = Cache(tmp_path)
     evaluator = Evaluator(dataset, objectives=["ndcg@3"], cache=cache, seed=0)
     pipeline = _bm25()
-    first = evaluator.evaluate(None, pipeline)
+    first = evaluator.evaluate(pipeline)
     key = pipeline.build_index(CORPUS, cache=cache).state.key
     assert set(load_retrievals(Cache(tmp_path), key)) == set(QUESTIONS)
-    later = Evaluator(dataset, objectives=["ndcg@3"], cache=Cache(tmp_path), seed=0).evaluate(None, _bm25())
+    later = Evaluator(dataset, objectives=["ndcg@3"], cache=Cache(tmp_path), seed=0).evaluate(_bm25())
     assert later.values == first.values
 
 

@@ -34,7 +34,7 @@ def _loop_last_at_or_before(study: rt.Study, view: rt.core.trials_view.TrialsVie
 
 def test_queries_match_a_python_loop() -> None:
     study = _study(0, 40)
-    view = study._view()
+    view = study.trials_view()
     curves = CurveCache(with_scores=False).curves(view)
     assert curves.numbers.tolist() == [t.number for t in view.trials]
     for step in (0, 1, 5, 17, 29, 100):
@@ -59,18 +59,21 @@ def test_queries_match_a_python_loop() -> None:
 def test_cache_handles_growing_older_and_foreign_views() -> None:
     a, b = _study(1, 12), _study(2, 9)
     cache = CurveCache(with_scores=True)
-    old_view = a._view()
+    old_view = a.trials_view()
     first = cache.curves(old_view)
     for _ in range(5):
         t = a.ask()
         t.report([1.0, 2.0], 3, scores=[[1.0, 2.0], [1.0, 2.0]])
         a.tell(t, [1.0, 2.0])
-    new_view = a._view()
+    new_view = a.trials_view()
     fresh = Curves.from_trials(new_view.trials, new_view.directions, with_scores=True)
     for view, expected in (
         (new_view, fresh),
         (old_view, first),  # an older view from another thread
-        (b._view(), Curves.from_trials(b._view().trials, b.directions, with_scores=True)),  # another study
+        (
+            b.trials_view(),
+            Curves.from_trials(b.trials_view().trials, b.directions, with_scores=True),
+        ),  # another study
         (new_view, fresh),
     ):
         got = cache.curves(view)

@@ -38,7 +38,7 @@ def test_snapshots_are_bounded_and_every_trial_still_reads_back(
     try:
         assert len(storage._b._cache._by_id) <= 5
         assert len(study._builder._window) <= 2 * 3 + 1
-        view = study._view()
+        view = study.trials_view()
         assert [dict(t.params) for t in view.trials] == [seen[n] for n in range(40)]  # rows 0-32 re-read
         assert {t.number: dict(t.params) for t in study.trials} == seen
     finally:

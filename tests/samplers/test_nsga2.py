@@ -144,7 +144,7 @@ def test_bookkeeping_survives_restart() -> None:
 
     # Both samplers derive the same parents from storage alone.
     old_ledger = next(iter(first._ledgers.values()))
-    old_ledger.update(again._view())
+    old_ledger.update(again.trials_view())
     old = old_ledger.parents(6)
     new = next(iter(second._ledgers.values())).parents(6)
     assert old.numbers.tolist() == new.numbers.tolist()

@@ -175,7 +175,7 @@ def test_group_keeps_columns_sorted_across_trials() -> None:
             trial.suggest_float("a", 0.0, 1.0)
             trial.suggest_int("b", 0, 9)
             study.tell(trial, float(rng.random()))
-        view = study._view()
+        view = study.trials_view()
         n_finished = len(view.states)
         rows = group.rows(view, n_finished, running=False)
         subset = rows[rng.random(rows.size) < 0.6] if step else rows
@@ -216,7 +216,7 @@ def test_split_prefers_feasible_then_least_violation_then_pruned_and_never_runni
         study.tell(trial, value, state=state)
     running = study.ask()
     running.suggest_float("x", 0, 1)
-    view = study._view()
+    view = study.trials_view()
     rows = np.arange(len(view))
     order = [int(view.numbers[i]) for i in rows]
     for k, expected in [(1, {0}), (2, {0, 3}), (3, {0, 3, 2}), (4, {0, 3, 2, 1}), (5, {0, 1, 2, 3, 4})]:
@@ -255,7 +255,7 @@ def test_rank_weights_fall_linearly_from_the_best_to_half() -> None:
     study = _told(
         [(3.0, 0.0, TrialState.COMPLETE), (1.0, 0.0, TrialState.COMPLETE), (2.0, 0.0, TrialState.COMPLETE)]
     )
-    view = study._view()
+    view = study.trials_view()
     w = _rank_weights(view, np.arange(3), constraints=True)
     assert w is not None
     # Ranks 2, 0, 1 of 3: weights 1 - 0.5 * rank / 2.
@@ -274,7 +274,7 @@ def test_rank_weights_put_feasible_first_then_least_violation_and_pruned_at_the_
         (4.0, 0.0, TrialState.COMPLETE),  # best feasible: rank 0
         (None, 0.0, TrialState.PRUNED),  # fill-in: the floor
     ]
-    view = _told(specs)._view()
+    view = _told(specs).trials_view()
     rows = np.arange(5)
     w = _rank_weights(view, rows, constraints=True)
     assert w is not None
@@ -315,7 +315,7 @@ def test_rank_weights_order_pruned_trials_by_how_far_they_ran_then_their_last_re
             study.tell(trial, state=TrialState.PRUNED)
         else:
             study.tell(trial, value)
-    w = _rank_weights(study._view(), np.arange(4), constraints=True)
+    w = _rank_weights(study.trials_view(), np.arange(4), constraints=True)
     assert w is not None
     # The complete trial first, then the pruned one that reached step 2, then step 1 by last report.
     np.testing.assert_allclose(np.exp(w), [1.0, 1 - 0.5, 1 - 0.5 / 3, 1 - 1.0 / 3])

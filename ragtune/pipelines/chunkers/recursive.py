@@ -9,6 +9,7 @@ from pydantic import Field, model_validator
 from ragtune.datasets.types import Document
 from ragtune.pipelines.chunkers.base import chunks_from_spans
 from ragtune.pipelines.chunkers.packing import pack, split_to_fit
+from ragtune.pipelines.chunkers.titles import DEFAULT_TITLE, TitleMode
 from ragtune.pipelines.records import Chunk
 from ragtune.pipelines.spans import trim
 from ragtune.pipelines.stage import ParamStage, StageParams
@@ -21,6 +22,8 @@ class RecursiveParams(StageParams):
     """Longest chunk, in characters."""
     overlap: int = Field(default=0, ge=0)
     """Most characters a chunk repeats from the previous one (whole pieces only); must be < size."""
+    title: TitleMode = DEFAULT_TITLE
+    """Which chunks start with the document's title: ``each``, ``first`` or ``none`` (:mod:`.titles`)."""
 
     @model_validator(mode="after")
     def _overlap_below_size(self) -> Self:
@@ -41,8 +44,8 @@ class Recursive(ParamStage[RecursiveParams]):
     version: ClassVar[str] = "1"
     Params: ClassVar[type[StageParams]] = RecursiveParams
 
-    def __init__(self, size: int, overlap: int = 0) -> None:
-        super().__init__(size=size, overlap=overlap)
+    def __init__(self, size: int, overlap: int = 0, *, title: TitleMode = DEFAULT_TITLE) -> None:
+        super().__init__(size=size, overlap=overlap, title=title)
 
     def chunk(self, document: Document) -> list[Chunk]:
         p = self.params
@@ -50,4 +53,4 @@ class Recursive(ParamStage[RecursiveParams]):
         if whole is None:
             return []
         units = split_to_fit(document.text, whole, p.size)
-        return chunks_from_spans(document, pack(units, p.size, overlap_chars=p.overlap))
+        return chunks_from_spans(document, pack(units, p.size, overlap_chars=p.overlap), title=p.title)

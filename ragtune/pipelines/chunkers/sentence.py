@@ -9,6 +9,7 @@ from pydantic import Field
 from ragtune.datasets.types import Document
 from ragtune.pipelines.chunkers.base import chunks_from_spans
 from ragtune.pipelines.chunkers.packing import Level, pack, split_to_fit
+from ragtune.pipelines.chunkers.titles import DEFAULT_TITLE, TitleMode
 from ragtune.pipelines.records import Chunk
 from ragtune.pipelines.spans import sentence_spans
 from ragtune.pipelines.stage import ParamStage, StageParams
@@ -21,6 +22,8 @@ class SentenceParams(StageParams):
     """Longest chunk, in characters (from its first sentence's start to its last sentence's end)."""
     overlap_sentences: int = Field(default=0, ge=0)
     """How many trailing sentences of a chunk the next one repeats."""
+    title: TitleMode = DEFAULT_TITLE
+    """Which chunks start with the document's title: ``each``, ``first`` or ``none`` (:mod:`.titles`)."""
 
 
 class Sentence(ParamStage[SentenceParams]):
@@ -36,8 +39,10 @@ class Sentence(ParamStage[SentenceParams]):
     version: ClassVar[str] = "1"
     Params: ClassVar[type[StageParams]] = SentenceParams
 
-    def __init__(self, max_chars: int, overlap_sentences: int = 0) -> None:
-        super().__init__(max_chars=max_chars, overlap_sentences=overlap_sentences)
+    def __init__(
+        self, max_chars: int, overlap_sentences: int = 0, *, title: TitleMode = DEFAULT_TITLE
+    ) -> None:
+        super().__init__(max_chars=max_chars, overlap_sentences=overlap_sentences, title=title)
 
     def chunk(self, document: Document) -> list[Chunk]:
         p = self.params
@@ -48,4 +53,4 @@ class Sentence(ParamStage[SentenceParams]):
             for piece in split_to_fit(text, span, p.max_chars, Level.WORD)
         ]
         spans = pack(units, p.max_chars, overlap_units=p.overlap_sentences)
-        return chunks_from_spans(document, spans)
+        return chunks_from_spans(document, spans, title=p.title)

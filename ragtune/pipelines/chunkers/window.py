@@ -8,6 +8,7 @@ from pydantic import Field, model_validator
 
 from ragtune.datasets.types import Document
 from ragtune.pipelines.chunkers.base import chunks_from_spans
+from ragtune.pipelines.chunkers.titles import DEFAULT_TITLE, TitleMode
 from ragtune.pipelines.records import Chunk
 from ragtune.pipelines.spans import Span, word_spans
 from ragtune.pipelines.stage import ParamStage, StageParams
@@ -22,6 +23,9 @@ class WindowParams(StageParams):
     """How many ``unit``s consecutive windows share; must be < size."""
     unit: Literal["chars", "tokens"] = "chars"
     """``chars`` counts characters; ``tokens`` counts whitespace-separated tokens."""
+
+    title: TitleMode = DEFAULT_TITLE
+    """Which chunks start with the document's title: ``each``, ``first`` or ``none`` (:mod:`.titles`)."""
 
     @model_validator(mode="after")
     def _overlap_below_size(self) -> Self:
@@ -53,8 +57,15 @@ class Window(ParamStage[WindowParams]):
     version: ClassVar[str] = "1"
     Params: ClassVar[type[StageParams]] = WindowParams
 
-    def __init__(self, size: int, overlap: int = 0, *, unit: Literal["chars", "tokens"] = "chars") -> None:
-        super().__init__(size=size, overlap=overlap, unit=unit)
+    def __init__(
+        self,
+        size: int,
+        overlap: int = 0,
+        *,
+        unit: Literal["chars", "tokens"] = "chars",
+        title: TitleMode = DEFAULT_TITLE,
+    ) -> None:
+        super().__init__(size=size, overlap=overlap, unit=unit, title=title)
 
     def chunk(self, document: Document) -> list[Chunk]:
         p = self.params
@@ -68,4 +79,4 @@ class Window(ParamStage[WindowParams]):
                 (words[s][0], words[min(s + p.size, len(words)) - 1][1])
                 for s in window_starts(len(words), p.size, p.overlap)
             ]
-        return chunks_from_spans(document, spans)
+        return chunks_from_spans(document, spans, title=p.title)

@@ -128,6 +128,7 @@ class TfidfSvdEmbedder(ParamStage[TfidfSvdParams]):
         lowercase: bool = True,
         strip_punctuation: bool = True,
         stopwords: str | tuple[str, ...] | None = "english",
+        stemmer: str | None = None,
         seed: int = 0,
     ) -> None:
         super().__init__(
@@ -138,6 +139,7 @@ class TfidfSvdEmbedder(ParamStage[TfidfSvdParams]):
             lowercase=lowercase,
             strip_punctuation=strip_punctuation,
             stopwords=stopwords,
+            stemmer=stemmer,
             seed=seed,
         )
 

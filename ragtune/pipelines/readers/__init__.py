@@ -1,9 +1,11 @@
-"""Readers: an offline extractive reader and a client for OpenAI-compatible chat servers."""
+"""Readers: an offline extractive reader and LLM generators (OpenAI-compatible servers, local GGUF files)."""
 
 from __future__ import annotations
 
 from ragtune.pipelines.readers.base import Reader
 from ragtune.pipelines.readers.extractive import Extractive
+from ragtune.pipelines.readers.gguf import GGUFGenerator
 from ragtune.pipelines.readers.openai_chat import OpenAIChatGenerator
+from ragtune.pipelines.readers.openai_generator import OpenAIGenerator
 
-__all__ = ["Extractive", "OpenAIChatGenerator", "Reader"]
+__all__ = ["Extractive", "GGUFGenerator", "OpenAIChatGenerator", "OpenAIGenerator", "Reader"]

@@ -1,25 +1,20 @@
 """A reader that asks an OpenAI-compatible chat-completions server (vLLM, llama.cpp server, Ollama).
 
-Standard library only (``urllib.request`` + ``json``). Connection errors, timeouts, HTTP 5xx and 429 are
-retried ``max_retries`` times with exponential backoff (``backoff * 2**attempt`` seconds, or the
-server's numeric ``Retry-After`` up to 30 s); other HTTP errors fail at once. Failures raise
-:class:`~ragtune.exceptions.GeneratorError` naming the URL with credentials masked and the last status.
+Requests, retries and errors: :mod:`ragtune.pipelines.readers.http_client`. For the completions
+endpoint, prompt templates, few-shot examples, stop sequences and the LLM-call cache, use
+:class:`~ragtune.pipelines.readers.OpenAIGenerator`.
 """
 
 from __future__ import annotations
 
-import base64
 import json
-import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from pydantic import Field
 
 from ragtune.exceptions import GeneratorError
+from ragtune.pipelines.readers.http_client import mask_url, post_json, target
 from ragtune.pipelines.records import ReaderOutput
 from ragtune.pipelines.stage import ParamStage, StageParams
 
@@ -29,24 +24,6 @@ DEFAULT_SYSTEM_PROMPT = (
     "Answer the question using only the numbered context passages. "
     "Answer briefly. If the context does not contain the answer, say that you do not know."
 )
-_SECRET_QUERY_NAMES = ("key", "token", "secret", "password", "auth", "sig")
-_MAX_RETRY_AFTER = 30.0
-
-
-def mask_url(url: str) -> str:
-    """``url`` with user info and secret-looking query values replaced by ``***``."""
-    parts = urllib.parse.urlsplit(url)
-    netloc = parts.netloc
-    if "@" in netloc:
-        netloc = "***@" + netloc.rsplit("@", 1)[1]
-    query = urllib.parse.urlencode(
-        [
-            (name, "***" if any(s in name.lower() for s in _SECRET_QUERY_NAMES) else value)
-            for name, value in urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
-        ],
-        safe="*",
-    )
-    return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
 def build_prompt(question: str, context: Sequence[str]) -> str:
@@ -106,21 +83,10 @@ class OpenAIChatGenerator(ParamStage[OpenAIChatParams]):
             system_prompt=system_prompt,
             backoff=backoff,
         )
-        parts = urllib.parse.urlsplit(base_url)
-        self._headers = {"Content-Type": "application/json", "Accept": "application/json"}
-        if parts.username is not None:
-            user = urllib.parse.unquote(parts.username)
-            password = urllib.parse.unquote(parts.password or "")
-            token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
-            self._headers["Authorization"] = f"Basic {token}"
-        if api_key:
-            self._headers["Authorization"] = f"Bearer {api_key}"
-        host = parts.hostname or ""
-        netloc = f"{host}:{parts.port}" if parts.port else host
-        path = parts.path.rstrip("/") + "/chat/completions"
-        self._url = urllib.parse.urlunsplit((parts.scheme, netloc, path, parts.query, ""))
+        endpoint = target(base_url, "chat/completions", api_key)
+        self._url, self._headers = endpoint.url, endpoint.headers
         # What errors name: the URL as given (credentials masked), with the endpoint path.
-        self.url = mask_url(urllib.parse.urlunsplit((parts.scheme, parts.netloc, path, parts.query, "")))
+        self.url = endpoint.shown
 
     def read(self, question: str, context: Sequence[str]) -> ReaderOutput:
         p = self.params
@@ -154,41 +120,13 @@ class OpenAIChatGenerator(ParamStage[OpenAIChatParams]):
 
     def _post(self, body: bytes) -> dict[str, Any]:
         p = self.params
-        attempts = 1 + p.max_retries
-        last = "no attempt made"
-        for attempt in range(attempts):
-            delay = p.backoff * 2**attempt
-            request = urllib.request.Request(self._url, data=body, headers=self._headers, method="POST")
-            try:
-                with urllib.request.urlopen(request, timeout=p.timeout) as response:
-                    raw = response.read()
-            except urllib.error.HTTPError as e:
-                detail = e.read(300).decode("utf-8", "replace").strip()
-                last = f"HTTP {e.code}" + (f": {detail}" if detail else "")
-                if e.code != 429 and e.code < 500:
-                    raise GeneratorError(f"OpenAIChatGenerator: POST {self.url} failed with {last}") from e
-                retry_after = e.headers.get("Retry-After") if e.headers else None
-                if retry_after and retry_after.strip().replace(".", "", 1).isdigit():
-                    delay = min(float(retry_after), _MAX_RETRY_AFTER)
-            except (urllib.error.URLError, TimeoutError, ConnectionError) as e:
-                reason = getattr(e, "reason", e)
-                last = (
-                    f"{type(reason).__name__}: {reason}" if isinstance(reason, BaseException) else str(reason)
-                )
-                if isinstance(reason, TimeoutError) or isinstance(e, TimeoutError):
-                    last = f"timed out after {p.timeout:g} s"
-            else:
-                try:
-                    parsed = json.loads(raw.decode("utf-8"))
-                except (UnicodeDecodeError, ValueError) as e:
-                    raise GeneratorError(f"OpenAIChatGenerator: POST {self.url} returned invalid JSON") from e
-                if not isinstance(parsed, dict):
-                    raise GeneratorError(
-                        f"OpenAIChatGenerator: POST {self.url} returned JSON that is not an object"
-                    )
-                return parsed
-            if attempt + 1 < attempts:
-                time.sleep(delay)
-        raise GeneratorError(
-            f"OpenAIChatGenerator: POST {self.url} failed after {attempts} attempt(s): {last}"
+        return post_json(
+            self._url,
+            body,
+            headers=self._headers,
+            shown_url=self.url,
+            who="OpenAIChatGenerator",
+            timeout=p.timeout,
+            max_retries=p.max_retries,
+            backoff=p.backoff,
         )

@@ -94,8 +94,9 @@ class BM25Searcher:
 class BM25(ParamStage[BM25Params]):
     """Sparse lexical retrieval with BM25 (see the module docstring for the exact formula).
 
-    Tokenizer options: ``lowercase``, ``strip_punctuation`` and ``stopwords`` (``"english"``, a tuple of
-    words, or None); no stemming. Only chunks sharing a term with the query are returned.
+    Tokenizer options: ``lowercase``, ``strip_punctuation``, ``stopwords`` (``"english"``, a tuple of
+    words, or None) and ``stemmer`` (a Snowball language such as ``"english"``, or None). Only chunks
+    sharing a term with the query are returned.
     """
 
     kind: ClassVar[str] = "bm25"
@@ -111,9 +112,15 @@ class BM25(ParamStage[BM25Params]):
         lowercase: bool = True,
         strip_punctuation: bool = True,
         stopwords: str | tuple[str, ...] | None = None,
+        stemmer: str | None = None,
     ) -> None:
         super().__init__(
-            k1=k1, b=b, lowercase=lowercase, strip_punctuation=strip_punctuation, stopwords=stopwords
+            k1=k1,
+            b=b,
+            lowercase=lowercase,
+            strip_punctuation=strip_punctuation,
+            stopwords=stopwords,
+            stemmer=stemmer,
         )
 
     def index_params(self) -> Mapping[str, object]:

@@ -35,6 +35,8 @@ _V1_TRIAL_KEYS = {
     "index": "ragtune:index",
     "pipeline": "ragtune:pipeline",
     "per_question": "ragtune:per_question",
+    "llm": "ragtune:llm",
+    "pruning_saved": "ragtune:pruning_saved",
 }
 _V1_TRIAL_DROPPED = ("questions_evaluated",)  # the length of per_question's question ids
 _V1_STUDY_KEYS = {"constraints": "ragtune:constraints", "dataset": "ragtune:dataset"}
@@ -45,8 +47,9 @@ def _bookkeeping_to_system_attrs(conn: sa.Connection) -> None:
 
     Objective names in a study's ``"objectives"`` user attr (how schema 1 named objectives) become
     its metric names. In a study the Tuner made (user attrs ``objectives``, ``constraints`` and
-    ``dataset``) those three and the trials' ``metrics``, ``index``, ``pipeline``, ``per_question``
-    and ``questions_evaluated`` user attrs move to system attrs; other studies' user attrs stay.
+    ``dataset``) those three and the trials' ``metrics``, ``index``, ``pipeline``, ``per_question``,
+    ``llm`` and ``pruning_saved`` user attrs move to system attrs (``questions_evaluated``, the
+    number of question ids, is dropped); other studies' user attrs stay.
     """
     su, ss = S.study_user_attrs, S.study_system_attrs
     d = S.study_directions

@@ -1,0 +1,8 @@
+"""The importance tests import their synthetic problems from synthetic.py next to them."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
