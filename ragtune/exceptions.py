@@ -22,6 +22,7 @@
     │   ├── StorageConnectionError              the server cannot be reached or refuses us
     │   └── StorageLockedError                  a DuckDB file already open in another process
     ├── MissingDependencyError (ImportError)    an optional extra is not installed
+    ├── ExecutorError                           the Ray cluster cannot be reached or loses its workers
     ├── CacheError                              the content-addressed cache failed
     ├── StageError                              a pipeline stage failed
     │   └── GeneratorError                      an LLM server failed after retries
@@ -40,6 +41,7 @@ __all__ = [
     "DistributionConflictError",
     "DistributionError",
     "DuplicatedStudyError",
+    "ExecutorError",
     "GeneratorError",
     "MissingDependencyError",
     "NoCompletedTrials",
@@ -142,6 +144,10 @@ class StorageLockedError(StorageError):
 
 class MissingDependencyError(RagtuneError, ImportError):
     """An optional dependency is not installed; the message says which extra to install."""
+
+
+class ExecutorError(RagtuneError):
+    """The Ray cluster cannot be reached, or its workers keep dying."""
 
 
 class CacheError(RagtuneError):

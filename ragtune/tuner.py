@@ -27,6 +27,7 @@ QUESTIONS_ATTR = "ragtune:questions"
 
 if TYPE_CHECKING:
     from ragtune.core.trial import Trial
+    from ragtune.distributed import RayExecutor
     from ragtune.pipelines import Cache, Pipeline
     from ragtune.pruners.base import Pruner
     from ragtune.samplers.base import Sampler
@@ -77,15 +78,33 @@ class Tuner:
         max_questions: int | None = None,
         price_per_1k_input: float = 0.0,
         price_per_1k_output: float = 0.0,
+        executor: RayExecutor | str | None = None,
     ) -> None:
         if not callable(pipeline):
             raise ConfigError(
                 f"pipeline must be a function pipeline(trial) -> Pipeline, but got {pipeline!r}"
             )
+        self.executor = _make_executor(executor, storage)
         if isinstance(dataset, str):
             from ragtune.datasets import load
 
             dataset = load(dataset)
+        #: What an executor needs to build this Tuner again on another machine (not the storage).
+        self.setup: dict[str, Any] = {
+            "pipeline": pipeline,
+            "dataset": dataset,
+            "objectives": list(objectives),
+            "constraints": list(constraints),
+            "sampler": sampler,
+            "pruner": pruner,
+            "study_name": study_name,
+            "rungs": list(rungs),
+            "seed": seed,
+            "max_questions": max_questions,
+            "price_per_1k_input": price_per_1k_input,
+            "price_per_1k_output": price_per_1k_output,
+        }
+        self.storage_url: str | None = storage if isinstance(storage, str) else _url_of(storage)
         self.pipeline_fn = pipeline
         self.evaluator = Evaluator(
             dataset,
@@ -165,6 +184,20 @@ class Tuner:
         """
         watch = StopOnRepeatedFailure(stop_after_same_failures) if stop_after_same_failures else None
         self.stopped_early = None
+        if self.executor is not None:
+            if n_jobs != 1:
+                raise ConfigError(
+                    f"n_jobs={n_jobs} does not apply with an executor; set its workers (RayExecutor(workers=N))"
+                )
+            self.executor.run(
+                self,
+                n_trials=n_trials,
+                timeout=timeout,
+                callbacks=[*(callbacks or ()), *([watch] if watch else [])],
+                catch=catch,
+            )
+            self.stopped_early = watch.stopped if watch else None
+            return self.study
         self.study.optimize(
             self.objective,
             n_trials=n_trials,
@@ -180,6 +213,32 @@ class Tuner:
     @property
     def best_trials(self) -> list[FrozenTrial]:
         return self.study.best_trials
+
+
+def _make_executor(executor: RayExecutor | str | None, storage: Storage | str | None) -> RayExecutor | None:
+    """``None``/``"local"``: trials run here; ``"ray"`` or a RayExecutor: on a Ray cluster (PostgreSQL
+    storage required, checked before anything is created)."""
+    if executor is None or executor == "local":
+        return None
+    from ragtune.distributed import RayExecutor
+    from ragtune.distributed.ray_executor import require_postgres
+
+    if executor == "ray":
+        executor = RayExecutor()
+    if not isinstance(executor, RayExecutor):
+        raise ConfigError(f"executor must be 'local', 'ray' or a RayExecutor, but got {executor!r}")
+    require_postgres(storage if isinstance(storage, str) else _url_of(storage))
+    return executor
+
+
+def _url_of(storage: Storage | None) -> str | None:
+    """The URL a Storage was opened with (PostgreSQL/DuckDB), for executors that reopen it elsewhere."""
+    target = getattr(storage, "_target", None)
+    url = getattr(target, "url", None)
+    if url is None:
+        return None
+    rendered: str = url.render_as_string(hide_password=False)
+    return rendered
 
 
 def evaluate_trial(evaluator: Evaluator, trial: Trial, pipeline: Pipeline) -> RungResult:

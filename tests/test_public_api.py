@@ -69,6 +69,7 @@ EXPECTED = {
     },
     "ragtune.testing": {"PrunerContract", "SamplerContract", "StorageContract"},
     "ragtune.cli": {"app", "main"},
+    "ragtune.distributed": {"RayExecutor", "TrialResources"},
     "ragtune.importance": {
         "ImportanceEvaluator",
         "ParamColumn",

@@ -15,13 +15,14 @@ from rich.markup import escape
 
 from ragtune.cli.best import front_table
 from ragtune.cli.cache import cache_line
+from ragtune.cli.cluster import ExecutorName, ExecutorOpt, RayAddressOpt, make_executor, with_file_resources
 from ragtune.cli.common import DEFAULT_STORAGE, JsonOpt, StorageOpt, objective_names, print_json, trial_record
 from ragtune.cli.errors import CliState, reported_errors, usage_error
 from ragtune.cli.pipeline_file import load_pipeline_file
 from ragtune.cli.prices import PriceInOpt, PriceOutOpt, price_args
-from ragtune.cli.progress import TrialProgress
 from ragtune.cli.setup import PrunerName, SamplerName, build_tuner
 from ragtune.core.failures import failure_location, failure_reason, group_failures, one_line
+from ragtune.core.progress import TrialProgress
 from ragtune.core.trial_state import TrialState
 from ragtune.exceptions import ConfigError, RagtuneError
 from ragtune.storage.urls import mask_url, url_scheme
@@ -90,7 +91,12 @@ def optimize(
     pruner: PrunerOpt = PrunerName.auto,
     objective: ObjectiveOpt = None,
     constraint: ConstraintOpt = None,
-    workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes (PostgreSQL only).")] = 1,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", min=1, help="Worker processes, or Ray tasks at once (PostgreSQL only)."),
+    ] = None,
+    executor: ExecutorOpt = ExecutorName.local,
+    ray_address: RayAddressOpt = None,
     seed: SeedOpt = None,
     dataset: DatasetOpt = None,
     no_cache: NoCacheOpt = False,
@@ -109,6 +115,8 @@ def optimize(
     if n_trials is None and timeout is None:
         n_trials = DEFAULT_N_TRIALS
     with reported_errors():
+        ray_executor = make_executor(executor, storage, ray_address, workers)
+        workers = 1 if ray_executor is not None else workers or 1
         if workers > 1 and url_scheme(storage) != "postgresql":
             raise ConfigError(
                 f"--workers {workers} needs PostgreSQL storage: DuckDB allows one writer process; use "
@@ -129,6 +137,8 @@ def optimize(
             max_questions=max_questions,
             prices=(price_in, price_out),
         )
+        if ray_executor is not None:
+            tuner.executor = with_file_resources(ray_executor, pf)
         s = tuner.study
         names = objective_names(s)
         console = Console(stderr=True, soft_wrap=True)

@@ -23,8 +23,8 @@ from ragtune.cli.optimize import (
 )
 from ragtune.cli.pipeline_file import load_pipeline_file
 from ragtune.cli.prices import PriceInOpt, PriceOutOpt
-from ragtune.cli.progress import TrialProgress
 from ragtune.cli.setup import PrunerName, SamplerName, build_tuner
+from ragtune.core.progress import TrialProgress
 
 
 def worker(

@@ -335,8 +335,8 @@ class Study:
                 gc_after_trial=gc_after_trial,
             )
             return
-        from ragtune.cli.progress import TrialProgress
         from ragtune.core.metric_names import objective_labels
+        from ragtune.core.progress import TrialProgress
 
         names = list(objective_labels(self.directions, self.system_attrs))
         with TrialProgress(n_trials, names, self.directions, history=self.trials) as progress:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import abc
 import threading
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -41,6 +42,7 @@ from ragtune.exceptions import (
     StudyNotFound,
     TrialNotFound,
     UpdateFinishedTrialError,
+    ValidationError,
 )
 from ragtune.samplers.random_sampler import RandomSampler
 from ragtune.storage.base import Storage
@@ -208,6 +210,48 @@ class StorageContract(abc.ABC):
             assert dict(got.system_attrs) == {"fixed_params": {"k": 3}}
             assert got.constraints == (-1.0, 0.5) and not got.feasible
             assert got.values == (0.8, 1.5) and got.state is TrialState.COMPLETE
+
+    def test_values_are_json_on_every_backend(self) -> None:
+        s = self.storage()
+        sid = self.study(s)
+        t = s.create_new_trial(sid)
+        s.set_trial_user_attr(t.trial_id, "pair", (1, "a"))  # kept as JSON keeps it: a list
+        s.set_study_user_attr(sid, "pair", (2, "b"))
+        assert s.get_trial(t.trial_id).user_attrs["pair"] == [1, "a"]
+        assert s.get_study_user_attrs(sid)["pair"] == [2, "b"]
+        bad: list[Callable[[], object]] = [
+            lambda: s.set_trial_user_attr(t.trial_id, "obj", object()),
+            lambda: s.set_trial_system_attr(t.trial_id, "obj", {1, 2}),
+            lambda: s.set_study_user_attr(sid, "obj", object()),
+            lambda: s.set_study_system_attr(sid, "obj", b"raw"),
+            lambda: s.create_new_trial(
+                sid, FrozenTrial(number=-1, state=TrialState.WAITING, user_attrs={"obj": object()})
+            ),
+        ]
+        for call in bad:
+            with pytest.raises(ValidationError, match=r"attr 'obj' must be JSON-serialisable .* convert it"):
+                call()
+        assert "obj" not in s.get_trial(t.trial_id).user_attrs and "obj" not in s.get_study_user_attrs(sid)
+        assert s.get_n_trials(sid) == 1
+
+    def test_running_trial_is_stored_as_each_write_returns(self) -> None:
+        s = self.storage()
+        name = self.name()
+        sid = s.create_new_study((MIN,), name)
+        t = s.create_new_trial(sid)
+        s.set_trial_param(t.trial_id, "f", 0.125, FLOAT)
+        s.set_trial_user_attr(t.trial_id, "note", "u")
+        s.set_trial_system_attr(t.trial_id, "sys", [1])
+        s.set_trial_param(t.trial_id, "f", 0.25, FLOAT)  # written again: the last value counts
+        s.set_trial_user_attr(t.trial_id, "note", "v")
+        s.set_trial_constraints(t.trial_id, (0.5,))
+        again = self.reopen(s)
+        running = again.get_trial(again.get_trial_id_from_number(again.get_study_id_from_name(name), 0))
+        # A single-writer file reopened finds the trial's process gone and fails it; params stay.
+        assert running.state in (TrialState.RUNNING, TrialState.FAIL)
+        assert running.params == {"f": 0.25} and running.distributions == {"f": FLOAT}
+        assert running.user_attrs == {"note": "v"} and running.system_attrs == {"sys": [1]}
+        assert running.constraints == (0.5,)
 
     def test_finish_records_state_reason_and_time(self) -> None:
         s = self.storage()

@@ -11,6 +11,8 @@ from textual.binding import Binding, BindingType
 from ragtune.storage import get_storage
 from ragtune.storage.base import Storage
 from ragtune.tui.screens import HelpScreen, StudyPickerScreen, StudyScreen
+from ragtune.tui.screens.analysis_base import VIEW_KEYS
+from ragtune.tui.screens.views import ViewsMenuScreen, mark_trial, open_view, views_available
 from ragtune.tui.study_reader import duckdb_file
 
 __all__ = ["RagtuneApp", "create_app"]
@@ -24,6 +26,10 @@ class RagtuneApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Help", show=False),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
+        # Analysis views (ragtune/tui/screens/views.py), from the study screen and from each other.
+        Binding("v", "views", "Views", show=False),  # shown by the study screen, early in its footer
+        *(Binding(key, f"view('{name}')", label, show=False) for key, name, label in VIEW_KEYS),
+        Binding("m", "mark", "Mark", show=False),
     ]
 
     def __init__(
@@ -42,6 +48,22 @@ class RagtuneApp(App[None]):
         self.refresh_interval = refresh_interval
         self.choice_dir = choice_dir
         self.last_choice_path: Path | None = None
+        self.marked_trial: int | None = None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("views", "view", "mark"):
+            return views_available(self)
+        return True
+
+    def action_views(self) -> None:
+        if not isinstance(self.screen, ViewsMenuScreen):
+            self.push_screen(ViewsMenuScreen())
+
+    def action_view(self, name: str) -> None:
+        open_view(self, name)
+
+    def action_mark(self) -> None:
+        mark_trial(self)
 
     def on_mount(self) -> None:
         self.sub_title = self.storage.describe()
@@ -53,6 +75,7 @@ class RagtuneApp(App[None]):
     def open_study(self, study_name: str) -> None:
         """Show one study on top of the study list (Esc goes back to the list)."""
         self.last_choice_path = None
+        self.marked_trial = None
         self.push_screen(StudyScreen(study_name))
 
     def show_study_list(self) -> None:

@@ -33,19 +33,19 @@ def test_public_names_are_pinned() -> None:
         "Reader",
     ]
     assert guards.__all__ == ["PII", "BlockedTerms", "Guard", "Guards", "PromptInjection", "Verdict"]
-    assert set(embedders.__all__) >= {
-        "Embedder",
-        "TfidfSvdEmbedder",
-        "SentenceTransformerEmbedder",
-        "OnnxEmbedder",
-    }
+    assert sorted(embedders.__all__) == sorted(
+        [
+            "Embedder", "FittableEmbedder", "FittedTfidfSvd", "GloveEmbedder", "OnnxEmbedder",
+            "SentenceTransformerEmbedder", "TfidfSvdEmbedder", "available", "by_name",
+        ]
+    )  # fmt: skip
     for module in (pipelines, chunkers, retrievers, rerankers, readers, guards):
         assert all(hasattr(module, name) for name in module.__all__)
 
 
 def test_import_pulls_in_no_heavy_framework() -> None:
     code = (
-        "import sys, ragtune.pipelines, ragtune.pipelines.embedders as e; "
+        "import sys, ragtune.pipelines, ragtune.pipelines.embedders as e; e.available(); "
         "heavy = ['pandas', 'sqlalchemy', 'duckdb', 'textual', 'torch', 'onnxruntime', 'sentence_transformers', 'xllamacpp']; "
         "print([m for m in heavy if m in sys.modules])"
     )

@@ -143,7 +143,7 @@ def test_hybrid_params_and_protocol() -> None:
     assert Hybrid(bm25={"k1": 3.0}).index_params() == Hybrid().index_params()
     assert all(isinstance(r, Retriever) for r in (BM25(), Dense(), Hybrid()))
     with pytest.raises(
-        ConfigError, match=r"^Hybrid: fusion must be 'rrf' or 'weighted', but got fusion='max'$"
+        ConfigError, match=r"^Hybrid: fusion must be 'rrf', 'convex' or 'weighted', but got fusion='max'$"
     ):
         Hybrid("max")  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match=r"^Hybrid: weight must be <= 1.0, but got weight=1.5$"):

@@ -4,7 +4,8 @@ Usage: ``python storage_worker.py MODE URL STUDY [options]``
 
 Modes:
   optimize  run ``n`` trials of a trivial objective; print one JSON line with what it did
-  hang      start one trial, print ``RUNNING <number> <params json>``, then sleep until killed
+  hang      start one trial, set a user attr, suggest two params, print ``RUNNING <number> <params
+            json>``, then sleep until killed
   forever   run trials until killed, printing ``DONE <number> <value>`` after each one
   hold      open the storage, print ``READY``, then sleep until killed (holds a DuckDB file)
   open      open the storage and print ``OK`` or ``<ErrorType>: <message>`` (one line)
@@ -79,6 +80,7 @@ def main() -> int:
     if args.mode == "hang":
 
         def hang(trial: Any) -> float:
+            trial.set_user_attr("note", {"stage": ["suggesting"]})
             params = {"x": trial.suggest_float("x", -1.0, 1.0), "k": trial.suggest_int("k", 1, 64)}
             print(f"RUNNING {trial.number} {json.dumps(params)}", flush=True)
             time.sleep(3600)  # heartbeats go on from optimize()'s thread until the test kills us

@@ -49,14 +49,32 @@ def test_enqueued_trial_left_by_a_crash_is_claimed_again(tmp_path: Path) -> None
     storage = SQLStorage(url)
     study = ragtune.create_study(storage=storage, study_name="s")
     study.enqueue_trial({"x": 0.25})
-    claimed = study.ask()  # claimed in memory; the file still says WAITING until it reports or ends
-    assert claimed.suggest_float("x", 0, 1) == 0.25
+    study.ask()  # claimed in memory; the file still says WAITING until the trial's first write
     storage.close()  # as if the process had died here
     again = SQLStorage(url)
     study = ragtune.load_study(study_name="s", storage=again)
     assert [t.state for t in study.trials] == [TrialState.WAITING]
     study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1)
     assert study.trials[0].params == {"x": 0.25} and study.trials[0].state is TrialState.COMPLETE
+    again.close()
+
+
+def test_enqueued_trial_that_wrote_a_param_before_a_crash_is_failed_and_requeued_once(tmp_path: Path) -> None:
+    url = f"duckdb:///{tmp_path}/queue.duckdb"
+    storage = SQLStorage(url)
+    study = ragtune.create_study(storage=storage, study_name="s")
+    study.enqueue_trial({"x": 0.25})
+    claimed = study.ask()
+    assert claimed.suggest_float("x", 0, 1) == 0.25  # on disk, with the claim, when this returns
+    storage.close()  # as if the process had died here
+    again = SQLStorage(url)
+    study = ragtune.load_study(study_name="s", storage=again)
+    failed, queued = study.trials
+    assert failed.state is TrialState.FAIL and failed.params == {"x": 0.25}
+    assert failed.fail_reason is not None and "stopped before it finished" in failed.fail_reason
+    assert queued.state is TrialState.WAITING and queued.system_attrs["requeued_from"] == 0
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1)
+    assert study.trials[1].params == {"x": 0.25} and study.trials[1].state is TrialState.COMPLETE
     again.close()
 
 

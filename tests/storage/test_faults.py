@@ -122,7 +122,49 @@ def test_killed_duckdb_process_loses_nothing_completed(tmp_path: Path) -> None:
         storage.close()
     storage = SQLStorage(url)
     study = ragtune.load_study(study_name="study", storage=storage)
-    n_before = len(study.trials)
-    study.optimize(_objective, n_trials=3)
-    assert len(study.trials) >= n_before + 3
+    finished = (TrialState.COMPLETE, TrialState.FAIL)
+    n_before = len(study.get_trials(states=finished))
+    study.optimize(_objective, n_trials=3)  # re-queued trials first, then new ones
+    assert len(study.get_trials(states=finished)) == n_before + 3
+    assert not study.get_trials(states=(TrialState.RUNNING,))
+    storage.close()
+
+
+def _killed_right_after_suggest(url: str, study: str) -> tuple[int, dict[str, object]]:
+    """A worker sets an attr, suggests params and is killed (SIGKILL) before it reports anything."""
+    worker = Worker("hang", url, study)
+    try:
+        number, params = worker.wait_for("RUNNING")[0].split(" ", 2)[1:]
+        worker.kill9()
+    finally:
+        worker.stop()
+    return int(number), json.loads(params)
+
+
+def test_duckdb_params_and_attrs_are_on_disk_when_suggest_returns(tmp_path: Path) -> None:
+    url = f"duckdb:///{tmp_path}/suggested.duckdb"
+    number, params = _killed_right_after_suggest(url, "s")
+    journal = tmp_path / "suggested.duckdb.journal"  # the writes since the last commit to the file
+    with journal.open("ab") as f:
+        f.write(b'["p",0,"x",0.5')  # a line the crash cut short is left out
+    storage = SQLStorage(url)
+    trials = ragtune.load_study(study_name="s", storage=storage).trials
+    failed = trials[number]
+    assert failed.state is TrialState.FAIL and dict(failed.params) == params
+    assert failed.user_attrs == {"note": {"stage": ["suggesting"]}}
+    (requeued,) = [t for t in trials if t.system_attrs.get("requeued_from") == number]
+    assert requeued.state is TrialState.WAITING and requeued.system_attrs["fixed_params"] == params
+    storage.close()
+    assert not journal.exists()  # replayed into the file, emptied, and removed on a clean close
+
+
+@pytest.mark.postgres
+def test_postgres_params_and_attrs_are_on_the_server_when_suggest_returns(postgres_schema_url: str) -> None:
+    name = unique("suggested")
+    number, params = _killed_right_after_suggest(postgres_schema_url, name)
+    storage = SQLStorage(postgres_schema_url, heartbeat_interval=None)  # read only: no sweep fails it
+    sid = storage.get_study_id_from_name(name)
+    victim = storage.get_trial(storage.get_trial_id_from_number(sid, number))
+    assert victim.state is TrialState.RUNNING and dict(victim.params) == params
+    assert victim.user_attrs == {"note": {"stage": ["suggesting"]}}
     storage.close()

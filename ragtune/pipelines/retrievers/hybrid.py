@@ -1,4 +1,4 @@
-"""Hybrid retrieval: BM25 and dense scores fused by reciprocal rank fusion or a weighted combination.
+"""Hybrid retrieval: BM25 and dense scores fused by reciprocal rank fusion or a convex combination.
 
 With ``w`` the dense weight:
 
@@ -6,8 +6,16 @@ With ``w`` the dense weight:
   rank learning methods", SIGIR): ``2w / (rrf_k + rank_dense) + 2(1 - w) / (rrf_k + rank_bm25)`` with
   1-based ranks within each list's top ``depth`` (BM25 lists only chunks that share a query term); a
   chunk missing from a list gets nothing from it. ``w = 0.5`` gives the plain RRF score.
+* ``convex``: ``w * mm(dense) + (1 - w) * mm(bm25)`` over each list's top ``depth``, where ``mm`` maps
+  a list's scores linearly onto [0, 1] by the list's own max (-> 1) and its ``depth``-th score (-> 0),
+  and a chunk missing from a list gets 0 from it (convex combination of min-max normalised scores,
+  Bruch, Gai & Ingber 2023, "An Analysis of Fusion Functions for Hybrid Retrieval", ACM TOIS, eq. 2).
+  Normalising over the retrieved list rather than the whole corpus keeps the scale set by the
+  competitors that matter: the corpus minimum (0 for BM25, the worst cosine for dense) depends on the
+  corpus and squeezes the top of one list into a sliver while the other keeps its full range. A list
+  whose scores are all equal gives each of its chunks 1.
 * ``weighted``: ``w * minmax(dense) + (1 - w) * minmax(bm25)``, each score vector min-max normalised
-  over all chunks (a convex combination of normalised scores).
+  over all chunks.
 """
 
 from __future__ import annotations
@@ -26,18 +34,20 @@ from ragtune.pipelines.retrievers.bm25 import BM25, BM25Params, BM25Searcher, bu
 from ragtune.pipelines.retrievers.dense import DenseSearcher
 from ragtune.pipelines.stage import ParamStage, StageParams, validate_params
 
-__all__ = ["Hybrid", "HybridParams", "HybridSearcher", "rrf_scores"]
+__all__ = ["Fusion", "Hybrid", "HybridParams", "HybridSearcher", "convex_scores", "rrf_scores"]
+
+Fusion = Literal["rrf", "convex", "weighted"]
 
 
 class HybridParams(StageParams):
-    fusion: Literal["rrf", "weighted"] = "rrf"
+    fusion: Fusion = "rrf"
     """How BM25 and dense results are combined."""
     weight: float = Field(default=0.5, ge=0.0, le=1.0)
     """Weight of the dense side (1 - weight goes to BM25)."""
     rrf_k: float = Field(default=60.0, gt=0.0)
     """RRF's rank offset."""
     depth: int = Field(default=100, gt=0)
-    """RRF: how many results of each list take part (at least the pipeline's k)."""
+    """RRF and convex: how many results of each list take part (at least the pipeline's k)."""
     bm25: BM25Params = BM25Params()
     """The BM25 side's parameters."""
 
@@ -58,6 +68,29 @@ def rrf_scores(
     return fused, pool
 
 
+def convex_scores(
+    n: int, lists: Sequence[tuple[np.ndarray, np.ndarray]], weights: Sequence[float]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Convex fusion of min-max normalised ``lists`` of (positions, scores), best first: scores of all
+    ``n`` chunks and the fused pool (the chunks of every list with a positive weight).
+
+    Each list is normalised over its own scores: its best maps to 1, its last to 0 (all 1 when equal).
+    """
+    fused = np.zeros(n, dtype=np.float64)
+    pool: list[np.ndarray] = [np.zeros(0, np.int64)]
+    for (positions, scores), weight in zip(lists, weights, strict=True):
+        positions = np.asarray(positions, dtype=np.int64)
+        if len(positions) == 0:
+            continue
+        values = np.asarray(scores, dtype=np.float64)
+        low, high = float(values.min()), float(values.max())
+        scaled = (values - low) / (high - low) if high > low else np.ones_like(values)
+        fused[positions] += weight * scaled
+        if weight > 0:
+            pool.append(positions)
+    return fused, np.unique(np.concatenate(pool))
+
+
 class HybridSearcher:
     def __init__(self, sparse: BM25Searcher, dense: DenseSearcher, params: HybridParams) -> None:
         self.sparse, self.dense, self.params = sparse, dense, params
@@ -69,8 +102,15 @@ class HybridSearcher:
         if p.fusion == "weighted":
             return top_k(p.weight * min_max(dense) + (1.0 - p.weight) * min_max(sparse), k)
         depth = max(p.depth, k)
-        dense_top, _ = top_k(dense, depth)
-        sparse_top, _ = top_k(sparse, depth, candidates=np.flatnonzero(sparse > 0))
+        dense_top, dense_scores = top_k(dense, depth)
+        sparse_top, sparse_scores = top_k(sparse, depth, candidates=np.flatnonzero(sparse > 0))
+        if p.fusion == "convex":
+            fused, pool = convex_scores(
+                len(dense),
+                [(dense_top, dense_scores), (sparse_top, sparse_scores)],
+                [p.weight, 1.0 - p.weight],
+            )
+            return top_k(fused, k, candidates=pool)
         fused, pool = rrf_scores(
             len(dense), [dense_top, sparse_top], [2.0 * p.weight, 2.0 * (1.0 - p.weight)], p.rrf_k
         )
@@ -78,7 +118,7 @@ class HybridSearcher:
 
 
 class Hybrid(ParamStage[HybridParams]):
-    """BM25 + dense retrieval fused by ``rrf`` or ``weighted`` (see the module docstring for formulas).
+    """BM25 + dense retrieval fused by ``rrf``, ``convex`` or ``weighted`` (formulas: module docstring).
 
     ``bm25`` takes a :class:`BM25` stage or its params for the sparse side; the pipeline's embedder
     provides the dense side.
@@ -91,7 +131,7 @@ class Hybrid(ParamStage[HybridParams]):
 
     def __init__(
         self,
-        fusion: Literal["rrf", "weighted"] = "rrf",
+        fusion: Fusion = "rrf",
         weight: float = 0.5,
         rrf_k: float = 60.0,
         *,

@@ -76,14 +76,9 @@ def create_engine(target: Target, engine_kwargs: dict[str, Any] | None) -> sa.En
         # transparently instead of failing the next storage call.
         kwargs.setdefault("pool_pre_ping", True)
         kwargs.setdefault("max_overflow", 16)
-        # Writes to running trials commit without waiting for the WAL flush; finishing a trial and
-        # study changes switch it back on (SET LOCAL), so what a worker reports as done is durable.
-        # connect_args replace the URL's own "options", so both are kept here.
-        connect_args = dict(kwargs.get("connect_args") or {})
-        from_url = target.url.query.get("options", "")
-        given = [*([from_url] if isinstance(from_url, str) else from_url), connect_args.get("options", "")]
-        connect_args["options"] = " ".join([*filter(None, given), "-c synchronous_commit=off"])
-        kwargs["connect_args"] = connect_args
+        # Every write waits for the server's WAL flush (PostgreSQL's default), as Optuna's storage
+        # does: what a call returned from survives a server crash. A URL may opt out with
+        # ?options=-c%20synchronous_commit%3Doff; finishing a trial and study changes still wait.
     else:
         # One connection shared by all threads of the process; the storage serialises its use.
         kwargs.setdefault("poolclass", sa.pool.StaticPool)

@@ -14,10 +14,10 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from ragtune.storage.records import no_gc
 from ragtune.storage.sql import schema as S
 from ragtune.storage.sql.loading import Records, record_from_row
 from ragtune.storage.sql.param_blocks import fill_params
-from ragtune.storage.sql.records import no_gc
 
 _IN_STUDY = "trial_id IN (SELECT trial_id FROM trials WHERE study_id = $sid)"
 

@@ -1,4 +1,5 @@
-"""Fast writes to a DuckDB file: plain parameterised SQL built from the shared Core tables.
+"""Fast writes to a DuckDB file (plain parameterised SQL built from the shared Core tables) and the
+journal of running trials' writes next to it.
 
 SQLAlchemy's duckdb dialect compiles every statement anew (no statement cache), which costs more
 than DuckDB's own work for a small insert; the hot path therefore sends cached SQL strings straight
@@ -7,6 +8,9 @@ to the driver, inside one explicit transaction per finished trial.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import os
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -14,9 +18,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ragtune.storage.records import distribution, dumps
+from ragtune.storage.sql import schema as S
 from ragtune.storage.sql.connect import Target, create_engine, duckdb_open_error
 
 _UNNEST_FROM = 4  # rows from which an INSERT binds one list per column
+#: The journal's file name: the DuckDB file's name with this added.
+JOURNAL_SUFFIX = ".journal"
 
 
 class DuckDBFile:
@@ -73,12 +81,10 @@ class DuckDBFile:
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         return self.raw.execute(sql, list(params))
 
-    def delete_where_trial(self, table: sa.Table, trial_id: int, *, step: int | None = None) -> None:
-        sql = f"DELETE FROM {self._quote(table.name)} WHERE trial_id = ?"
-        if step is None:
-            self.raw.execute(sql, [trial_id])
-        else:
-            self.raw.execute(sql + " AND step = ?", [trial_id, step])
+    def delete_where_trial(self, table: sa.Table, trial_id: int, **equal: Any) -> None:
+        """Delete the trial's rows of ``table`` (only those whose columns equal ``equal``)."""
+        where = " AND ".join(f"{self._quote(c)} = ?" for c in ("trial_id", *equal))
+        self.raw.execute(f"DELETE FROM {self._quote(table.name)} WHERE {where}", [trial_id, *equal.values()])
 
     def update_trial(self, trial_id: int, values: dict[str, Any]) -> None:
         sets = ", ".join(f"{self._quote(k)} = ?" for k in values)
@@ -97,3 +103,116 @@ class DuckDBFile:
     def close(self) -> None:
         self._fairy.close()
         self.engine.dispose()
+
+
+class Journal:
+    """An append-only file of a DuckDB file's running-trial writes (params, attrs, constraints).
+
+    A DuckDB commit costs a statement and an fsync; a trial suggests many params. Each such write is
+    appended here (one ``os.write``: in the operating system's hands when the call returns, so a killed
+    process loses nothing) and reaches the DuckDB file with the trial's next report or its finish, in
+    one transaction. The next process to open the file replays what a dead one left (see
+    :meth:`DuckDBStore._replay`). The file is emptied whenever no trial has entries in it.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
+        self._empty = os.fstat(self._fd).st_size == 0
+
+    def add(self, entry: list[Any]) -> None:
+        os.write(self._fd, (json.dumps(entry, separators=(",", ":")) + "\n").encode())
+        self._empty = False
+
+    def read(self) -> list[list[Any]]:
+        """Every complete entry, oldest first (a line cut short by a crash is left out)."""
+        if self._empty:
+            return []
+        with open(self.path, "rb") as f:
+            data = f.read()
+        entries = []
+        for line in data.split(b"\n")[:-1]:  # the last piece is empty, or a line cut short
+            try:
+                entries.append(json.loads(line))
+            except ValueError:
+                continue
+        return entries
+
+    def clear(self) -> None:
+        if not self._empty:
+            os.ftruncate(self._fd, 0)
+            self._empty = True
+
+    def close(self) -> None:
+        os.close(self._fd)
+
+
+def replay(db: DuckDBFile, entries: list[list[Any]]) -> None:
+    """Write what a journal holds into the file, in one transaction: rows of trials it created,
+    claims, and the params, attrs and constraints of trials the file does not hold as finished."""
+    if not entries:
+        return
+    with db.transaction():
+        known = {int(r[0]) for r in db.execute("SELECT study_id FROM studies").fetchall()}
+        for kind, tid, *rest in entries:
+            if kind == "t" and int(rest[0]) in known:
+                found = db.execute("SELECT 1 FROM trials WHERE trial_id = ?", [tid]).fetchone()
+                if found is None:
+                    sid, number, start = rest
+                    db.insert(
+                        S.trials,
+                        [
+                            {
+                                "trial_id": tid,
+                                "study_id": sid,
+                                "number": number,
+                                "state": "RUNNING",
+                                "datetime_start": _when(start),
+                            }
+                        ],
+                    )
+        ids = sorted({int(e[1]) for e in entries})
+        marks = ", ".join("?" for _ in ids)
+        open_ids = {
+            int(r[0])
+            for r in db.execute(
+                f"SELECT trial_id FROM trials WHERE trial_id IN ({marks}) AND state IN ('RUNNING', 'WAITING')",
+                ids,
+            ).fetchall()
+        }
+        for kind, tid, *rest in entries:
+            if tid not in open_ids:
+                continue
+            if kind == "c":
+                db.update_trial(tid, {"state": "RUNNING", "datetime_start": _when(rest[0])})
+            elif kind == "p":
+                name, internal, dist_text = rest
+                external = distribution(dist_text).to_external(internal)
+                db.delete_where_trial(S.trial_params, tid, name=name)
+                db.insert(
+                    S.trial_params,
+                    [
+                        {
+                            "trial_id": tid,
+                            "name": name,
+                            "value": internal,
+                            "value_json": dumps(external, what=f"param {name!r}"),
+                            "distribution": dist_text,
+                        }
+                    ],
+                )
+            elif kind == "a":
+                key, text, system = rest
+                table = S.trial_system_attrs if system else S.trial_user_attrs
+                db.delete_where_trial(table, tid, key=key)
+                db.insert(table, [{"trial_id": tid, "key": key, "value_json": text}])
+            elif kind == "k":
+                db.delete_where_trial(S.trial_constraints, tid)
+                db.insert(
+                    S.trial_constraints,
+                    [{"trial_id": tid, "idx": i, "value": float(v)} for i, v in enumerate(rest[0])],
+                )
+
+
+def _when(text: str | None) -> dt.datetime | None:
+    return None if text is None else dt.datetime.fromisoformat(text)

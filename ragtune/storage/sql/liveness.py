@@ -10,10 +10,10 @@ import sqlalchemy as sa
 from ragtune.core.frozen_trial import FrozenTrial
 from ragtune.core.trial_state import TrialState
 from ragtune.log import get_logger
+from ragtune.storage.records import STATE_NAMES, TrialRecord, record_from_template
 from ragtune.storage.sql import schema as S
 from ragtune.storage.sql import writes
 from ragtune.storage.sql.loading import load_by_ids
-from ragtune.storage.sql.records import STATE_NAMES, TrialRecord
 
 _log = get_logger("storage")
 _T, _ST = S.trials, S.studies
@@ -96,7 +96,7 @@ def fail_stale(engine: sa.Engine, study_id: int, *, grace_period: float, requeue
             failed_ids.append(int(tid))
             template = requeue_template(rec) if requeue else None
             if template is not None:
-                copy = writes.record_from_template(-1, study_id, -1, template)
+                copy = record_from_template(-1, study_id, -1, template)
                 writes.insert_new_trial(conn, copy)
                 _log.warning("trial %d failed: %s; re-queued as trial %d", rec.number, reason, copy.number)
             else:

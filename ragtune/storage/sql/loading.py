@@ -17,8 +17,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from ragtune.core.distributions import AnyDistribution, FloatDistribution
+from ragtune.storage.records import STATES_BY_NAME, TrialRecord, distribution, loads, no_gc
 from ragtune.storage.sql import schema as S
-from ragtune.storage.sql.records import STATES_BY_NAME, TrialRecord, distribution, loads, no_gc
 
 _T = S.trials
 _TRIAL_COLUMNS = (

@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ragtune.storage.records import distribution
 from ragtune.storage.sql.loading import Records
-from ragtune.storage.sql.records import distribution
 
 
 def fill_params(

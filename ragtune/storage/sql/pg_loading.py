@@ -17,10 +17,10 @@ from typing import Any
 import numpy as np
 import sqlalchemy as sa
 
+from ragtune.storage.records import no_gc
 from ragtune.storage.sql import schema as S
 from ragtune.storage.sql.loading import Records, load_records
 from ragtune.storage.sql.param_blocks import fill_params
-from ragtune.storage.sql.records import no_gc
 
 _PARAMS = S.trial_params.name
 _KEY = "hashtextextended(name || chr(31) || distribution, 0)"

@@ -10,9 +10,9 @@ from sqlalchemy.dialects.postgresql import JSON
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from ragtune.core.trial_state import TrialState
+from ragtune.storage.records import STATE_NAMES
 from ragtune.storage.sql import schema as S
 from ragtune.storage.sql import writes
-from ragtune.storage.sql.records import STATE_NAMES
 
 _T, _ST = S.trials, S.studies
 RUNNING = STATE_NAMES[TrialState.RUNNING]
@@ -115,8 +115,8 @@ def param_json(rows: list[dict[str, Any]]) -> str:
 
 
 def finish() -> sa.Select[Any]:
-    """One statement: bump the finishing counter, finish the trial if unfinished, store its values
-    (``values``: JSON list of {objective, value}) and its params not written yet (``params``).
+    """One statement: bump the finishing counter, finish the trial if unfinished and store its
+    values (``values``: JSON list of {objective, value}).
 
     Returns (trial_id, finish_seq); trial_id is NULL when the trial was not unfinished, and then the
     caller rolls the transaction back (the counter bump with it). It also makes this transaction's
@@ -154,17 +154,11 @@ def finish() -> sa.Select[Any]:
         .returning(S.trial_values.c.trial_id)
         .cte("stored")
     )
-    params = _records("params", *_PARAM_COLUMNS)
-    with_params = _upsert_params(
-        sa.select(
-            done.c.trial_id, params.c.name, params.c.value, params.c.value_json, params.c.distribution
-        ).select_from(done.join(params, sa.true()))
-    ).cte("with_params")
     return sa.select(
         sa.select(done.c.trial_id).scalar_subquery(),
         sa.select(counter.c.n_finished).scalar_subquery(),
         sa.func.set_config("synchronous_commit", "on", True),
-    ).add_cte(counter, done, stored, with_params)
+    ).add_cte(counter, done, stored)
 
 
 def since() -> sa.Select[Any]:

@@ -28,19 +28,24 @@ from ragtune.core.frozen_trial import FrozenTrial
 from ragtune.core.trial_state import TrialState
 from ragtune.exceptions import TrialNotFound, UpdateFinishedTrialError
 from ragtune.storage.base import TrialsDelta
+from ragtune.storage.records import (
+    STATE_NAMES,
+    TrialRecord,
+    distribution_json,
+    dumps,
+    finished_error,
+    json_copy,
+    record_from_template,
+)
 from ragtune.storage.sql import liveness, pg_loading, studies, writes
 from ragtune.storage.sql import pg_statements as Q
 from ragtune.storage.sql import schema as S
 from ragtune.storage.sql.loading import driver_rows, load_by_ids
-from ragtune.storage.sql.pg_params import ParamBuffer
-from ragtune.storage.sql.records import STATE_NAMES, TrialRecord, distribution_json, dumps
 from ragtune.storage.sql.study_ops import SQLStudies
 
 _T, _ST = S.trials, S.studies
 _BULK_IDS = 2000  # above this many trials to fetch, read the whole study instead of an id list
 _CACHED_SNAPSHOTS = 512  # finished snapshots kept per process; older ones are read again if asked for
-_PARAM_KEYS = ("name", "value", "value_json", "distribution")
-_PARAM_DELAY = 0.01  # seconds a suggested param may wait to be written with the rest of its burst
 
 
 class PostgresStore(SQLStudies):
@@ -71,7 +76,6 @@ class PostgresStore(SQLStudies):
         self._since_stmt = Q.since()
         self._hold_stmt = Q.hold_unfinished()
         self._beat_stmt = Q.heartbeat()
-        self._params = ParamBuffer(self._write_params, self._refusal, delay=_PARAM_DELAY)
 
     # -- studies (see SQLStudies) ------------------------------------------------------------
     def _reading(self) -> AbstractContextManager[sa.Connection]:
@@ -92,12 +96,10 @@ class PostgresStore(SQLStudies):
                 self._cache.pop(tid)
                 self._owned.pop(tid, None)
                 self._beats.pop(tid, None)
-        for tid in trial_ids:
-            self._params.forget(tid)
 
     # -- creating and claiming -------------------------------------------------------------
     def create_new_trial(self, study_id: int, template: FrozenTrial | None = None) -> FrozenTrial:
-        rec = writes.record_from_template(-1, study_id, -1, template)
+        rec = record_from_template(-1, study_id, -1, template)
         if template is not None:
             with self._durable() as conn:
                 writes.insert_new_trial(conn, rec)
@@ -138,23 +140,7 @@ class PostgresStore(SQLStudies):
             self._owned.pop(trial_id, None)
         if row is None:
             return TrialNotFound(f"no trial with id {trial_id}")
-        return UpdateFinishedTrialError(f"trial {row[0]} is already {row[1]} and cannot be changed")
-
-    def _refusal(self, trial_id: int) -> BaseException:
-        with self._auto.connect() as conn:
-            return self._refuse(conn, trial_id)
-
-    def _write_params(self, rows: list[dict[str, Any]], conn: sa.Connection | None = None) -> set[int]:
-        """Store param rows; return the trials that took them (the others have finished)."""
-        if conn is None:
-            with self._auto.connect() as own:
-                return self._write_params(rows, own)
-        return {int(t) for t in conn.execute(self._params_stmt, {"rows": Q.param_json(rows)}).scalars()}
-
-    def _flush_params(self, conn: sa.Connection, trial_id: int) -> None:
-        rows = self._params.take(trial_id)
-        if rows and trial_id not in self._write_params(rows, conn):
-            raise self._refuse(conn, trial_id)
+        return finished_error(int(row[0]), str(row[1]))
 
     def set_trial_param(
         self, trial_id: int, name: str, internal: float, distribution: AnyDistribution
@@ -166,25 +152,24 @@ class PostgresStore(SQLStudies):
             "value_json": dumps(distribution.to_external(internal), what=f"param {name!r}"),
             "distribution": distribution_json(distribution),
         }
+        # One statement, committed before this returns (a killed worker leaves its params behind);
+        # it writes only to an unfinished trial and returns the trial's id when it did.
+        with self._auto.connect() as conn:
+            written = conn.execute(self._params_stmt, {"rows": Q.param_json([row])}).scalars().all()
+            if not written:
+                raise self._refuse(conn, trial_id)
         with self._lock:
             rec = self._owned.get(trial_id)
             if rec is not None:
                 rec.set_param(name, float(internal), distribution)
-        if rec is not None:
-            self._params.add(row)
-            return
-        with self._auto.connect() as conn:
-            if trial_id not in self._write_params([row], conn):
-                raise self._refuse(conn, trial_id)
 
     @contextmanager
     def _unfinished(self, trial_id: int) -> Iterator[tuple[sa.Connection, TrialRecord | None]]:
-        """A transaction holding the trial's row (shared) with its pending params written."""
+        """A transaction holding the trial's row (shared): it cannot finish meanwhile."""
         with self._engine.begin() as conn:
             found = conn.execute(self._hold_stmt, {"tid": trial_id}).first()
             if found is None:
                 raise self._refuse(conn, trial_id)
-            self._flush_params(conn, trial_id)
             with self._lock:
                 rec = self._owned.get(trial_id)
             yield conn, rec
@@ -205,12 +190,12 @@ class PostgresStore(SQLStudies):
                     rec.intermediate_scores[step] = scores
 
     def _set_attr(self, trial_id: int, key: str, value: Any, *, system: bool) -> None:
-        text = dumps(value, what=f"trial {'system' if system else 'user'} attr {key!r}")
+        text, copy = json_copy(value, what=f"trial {'system' if system else 'user'} attr {key!r}")
         with self._unfinished(trial_id) as (conn, rec):
             writes.upsert_trial_attr(conn, trial_id, key, text, system=system)
         if rec is not None:
             with self._lock:
-                (rec.system_attrs if system else rec.user_attrs)[key] = writes.json_copy(text)
+                (rec.system_attrs if system else rec.user_attrs)[key] = copy
 
     def set_trial_user_attr(self, trial_id: int, key: str, value: Any) -> None:
         self._set_attr(trial_id, key, value, system=False)
@@ -234,14 +219,12 @@ class PostgresStore(SQLStudies):
     ) -> FrozenTrial:
         now = dt.datetime.now()
         vals = tuple(values) if values is not None else None
-        pending = self._params.take(trial_id)  # written by the same statement, only if unfinished
         args = {
             "tid": trial_id,
             "state": STATE_NAMES[state],
             "now": now,
             "reason": fail_reason,
             "values": json.dumps([{"objective": i, "value": float(v)} for i, v in enumerate(vals or ())]),
-            "params": Q.param_json([{k: r[k] for k in _PARAM_KEYS} for r in pending]),
         }
         with self._engine.begin() as conn:
             row: Any = conn.execute(self._finish_stmt, args).one()
@@ -394,7 +377,6 @@ class PostgresStore(SQLStudies):
         )
 
     def close(self) -> None:
-        self._params.close()
         self._engine.dispose()
 
 

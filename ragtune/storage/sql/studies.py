@@ -12,8 +12,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from ragtune.core.directions import StudyDirection, parse_direction
 from ragtune.exceptions import DuplicatedStudyError, StudyNotFound
 from ragtune.storage.base import StudySummary
+from ragtune.storage.records import dumps, loads
 from ragtune.storage.sql import schema as S
-from ragtune.storage.sql.records import dumps, loads
 
 _ST = S.studies
 _NAMES_SHOWN = 20

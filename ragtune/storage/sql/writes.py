@@ -2,50 +2,19 @@
 
 from __future__ import annotations
 
-import copy
-import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from ragtune.core.frozen_trial import FrozenTrial
 from ragtune.core.trial_state import TrialState
+from ragtune.storage.records import STATE_NAMES, TrialRecord, distribution_json, dumps
 from ragtune.storage.sql import schema as S
-from ragtune.storage.sql.records import STATE_NAMES, TrialRecord, distribution_json, dumps, loads
 
 _T, _ST = S.trials, S.studies
 
 #: The database server's clock in seconds since the epoch; heartbeats use it on both sides.
 SERVER_EPOCH = sa.cast(sa.extract("epoch", sa.func.now()), sa.Double)
-
-
-def json_copy(text: str) -> Any:
-    return loads(text)
-
-
-def record_from_template(
-    trial_id: int, study_id: int, number: int, template: FrozenTrial | None
-) -> TrialRecord:
-    """A new trial: RUNNING, or a copy of ``template`` (WAITING when enqueued, finished when added)."""
-    state = template.state if template is not None else TrialState.RUNNING
-    now = dt.datetime.now()
-    rec = TrialRecord(trial_id, study_id, number, state, now if state is TrialState.RUNNING else None)
-    if template is None:
-        return rec
-    for name, value in template.params.items():
-        dist = template.distributions[name]
-        rec.set_param(name, dist.to_internal(value), dist)
-    rec.user_attrs = copy.deepcopy(dict(template.user_attrs))
-    rec.system_attrs = copy.deepcopy(dict(template.system_attrs))
-    rec.intermediate_values = dict(template.intermediate_vectors)
-    rec.intermediate_scores = dict(template.intermediate_scores)
-    rec.constraints = template.constraints
-    if state.is_finished():
-        rec.values, rec.fail_reason = template.values, template.fail_reason
-        rec.datetime_start = template.datetime_start or now
-        rec.datetime_complete = template.datetime_complete or now
-    return rec
 
 
 def trial_row(rec: TrialRecord, *, heartbeat: bool = False) -> dict[str, Any]:

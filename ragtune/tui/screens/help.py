@@ -23,6 +23,8 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("k", "jump to the knee point"),
     ("c", "choose the selected trial (asks to confirm, then writes the config)"),
     ("p", "show the Python snippet that replays the choice"),
+    ("v", "views: h history, i importance, l slice, w questions of the selected trial, d diff"),
+    ("m", "mark the selected trial; d then compares it with the next selected one"),
     ("ctrl+r", "re-read the study now (it also refreshes on its own while trials run)"),
     ("Esc", "back to the list of studies"),
     ("?", "this help"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from textual import work
 from textual.app import ComposeResult
@@ -11,12 +11,10 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from ragtune.storage.base import StudySummary
+from ragtune.tui.app_services import AppServices
 from ragtune.tui.screens.ui_calls import call_on_ui
 from ragtune.tui.study_reader import STUDY_LIST_COLUMNS, check_file, describe_error, study_list_rows
 from ragtune.tui.widgets import ErrorBar
-
-if TYPE_CHECKING:
-    from ragtune.tui.app import RagtuneApp
 
 
 class StudyPickerScreen(Screen[None]):
@@ -30,10 +28,8 @@ class StudyPickerScreen(Screen[None]):
     ]
 
     @property
-    def rt_app(self) -> RagtuneApp:
-        from ragtune.tui.app import RagtuneApp
-
-        assert isinstance(self.app, RagtuneApp)
+    def rt_app(self) -> AppServices:
+        assert isinstance(self.app, AppServices)
         return self.app
 
     def compose(self) -> ComposeResult:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 import numpy as np
 from textual import on, work
@@ -18,6 +18,7 @@ from textual.widgets import Footer, Header, Input, Select, Static
 from ragtune.choice import default_choice_path, record_choice
 from ragtune.core.trial_state import TrialState
 from ragtune.exceptions import RagtuneError, StorageError
+from ragtune.tui.app_services import AppServices
 from ragtune.tui.screens.confirm_choice import ChoiceRequest, ConfirmChoiceScreen
 from ragtune.tui.screens.snippet import SnippetScreen
 from ragtune.tui.screens.ui_calls import call_on_ui
@@ -40,9 +41,6 @@ from ragtune.tui.view_model import (
 )
 from ragtune.tui.widgets import ErrorBar, ScatterPlot, TrialDetail, TrialTable
 
-if TYPE_CHECKING:
-    from ragtune.tui.app import RagtuneApp
-
 FILTER_DELAY = 0.12
 FILTER_HINT = "filter: press / and type e.g. latency_p95_ms <= 80, safety_pass_rate >= 0.99"
 
@@ -52,6 +50,7 @@ class StudyScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "app.help", "Help"),
+        Binding("v", "app.views", "Views"),  # analysis views (screens/views.py); early, so 80 columns show it
         Binding("slash", "focus_filter", "Filter"),
         Binding("a", "toggle_all", "Front/all"),
         Binding("s", "cycle_sort", "Sort"),
@@ -81,10 +80,8 @@ class StudyScreen(Screen[None]):
         self._filter_errors: tuple[str, ...] = ()
 
     @property
-    def rt_app(self) -> RagtuneApp:
-        from ragtune.tui.app import RagtuneApp
-
-        assert isinstance(self.app, RagtuneApp)
+    def rt_app(self) -> AppServices:
+        assert isinstance(self.app, AppServices)
         return self.app
 
     # -- layout ----------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""A trial being assembled from rows or writes, and the JSON encoding of attributes and params."""
+"""A trial's record while it is written or read, and the JSON rule every backend applies to values."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from typing import Any
 from ragtune.core.distributions import AnyDistribution, distribution_from_json
 from ragtune.core.frozen_trial import FrozenTrial
 from ragtune.core.trial_state import TrialState
-from ragtune.exceptions import ValidationError
+from ragtune.exceptions import UpdateFinishedTrialError, ValidationError
 
 _UNFINISHED = frozenset({TrialState.RUNNING, TrialState.WAITING})
 STATE_NAMES = {s: s.name for s in TrialState}
@@ -36,6 +36,25 @@ def dumps(value: Any, *, what: str) -> str:
 
 def loads(text: str) -> Any:
     return json.loads(text)
+
+
+def json_copy(value: Any, *, what: str) -> tuple[str, Any]:
+    """``value``'s JSON text and the copy a backend keeps (what reading it back returns).
+
+    Every backend stores attribute values as JSON, so every backend takes and returns the same
+    values: a tuple comes back as a list, and a value JSON cannot hold is refused with one message.
+    """
+    text = dumps(value, what=what)
+    return text, value if isinstance(value, _SCALARS) else loads(text)
+
+
+def json_attrs(attrs: dict[str, Any], *, what: str) -> dict[str, Any]:
+    """A copy of ``attrs`` checked and copied as :func:`json_copy` does each value."""
+    return {key: json_copy(value, what=f"{what} {key!r}")[1] for key, value in attrs.items()}
+
+
+def finished_error(number: int, state_name: str) -> UpdateFinishedTrialError:
+    return UpdateFinishedTrialError(f"trial {number} is already {state_name} and cannot be changed")
 
 
 @contextmanager
@@ -137,3 +156,27 @@ class TrialRecord:
             fail_reason=self.fail_reason,
             trial_id=self.trial_id,
         )
+
+
+def record_from_template(
+    trial_id: int, study_id: int, number: int, template: FrozenTrial | None
+) -> TrialRecord:
+    """A new trial: RUNNING, or a copy of ``template`` (WAITING when enqueued, finished when added)."""
+    state = template.state if template is not None else TrialState.RUNNING
+    now = dt.datetime.now()
+    rec = TrialRecord(trial_id, study_id, number, state, now if state is TrialState.RUNNING else None)
+    if template is None:
+        return rec
+    for name, value in template.params.items():
+        dist = template.distributions[name]
+        rec.set_param(name, dist.to_internal(value), dist)
+    rec.user_attrs = json_attrs(dict(template.user_attrs), what="trial user attr")
+    rec.system_attrs = json_attrs(dict(template.system_attrs), what="trial system attr")
+    rec.intermediate_values = dict(template.intermediate_vectors)
+    rec.intermediate_scores = dict(template.intermediate_scores)
+    rec.constraints = template.constraints
+    if state.is_finished():
+        rec.values, rec.fail_reason = template.values, template.fail_reason
+        rec.datetime_start = template.datetime_start or now
+        rec.datetime_complete = template.datetime_complete or now
+    return rec

@@ -1,0 +1,187 @@
+"""`ragtune optimize --executor ray` on a real local Ray head and a real PostgreSQL.
+
+One head per session (conftest); the studies live in fresh PostgreSQL schemas. The fault test kills
+the Ray worker process that runs a trial with SIGKILL.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+import ragtune as rt
+from ragtune.core.trial_state import TrialState
+from ragtune.distributed.job import RAY_TASK_ATTR
+from ragtune.storage import SQLStorage
+from ragtune.storage.sql.liveness import REQUEUED_FROM
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "python_docs_rag.py"
+
+pytestmark = [pytest.mark.postgres]
+
+
+def optimize(args: list[str], cwd: Path, *, timeout: float = 400) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    cmd = [sys.executable, "-m", "ragtune", "optimize", *args]
+    return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def check_gap_free_and_finished(trials: list[rt.FrozenTrial]) -> None:
+    assert sorted(t.number for t in trials) == list(range(len(trials)))
+    assert all(t.state.is_finished() for t in trials), [(t.number, t.state) for t in trials]
+
+
+@pytest.mark.timeout(600)
+def test_python_docs_example_runs_20_trials_as_ray_tasks(ray_head, postgres_schema_url, tmp_path):
+    done = optimize(
+        [
+            str(EXAMPLE),
+            "--storage",
+            postgres_schema_url,
+            "--executor",
+            "ray",
+            "--ray-address",
+            ray_head.address,
+            "--workers",
+            "2",
+            "--n-trials",
+            "20",
+            "--seed",
+            "7",
+            "--study",
+            "docs",
+            "--json",
+        ],
+        tmp_path,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(done.stdout)
+    assert report["new_trials"] == 20
+    trials = rt.load_study(study_name="docs", storage=postgres_schema_url).trials
+    assert len(trials) == 20
+    check_gap_free_and_finished(trials)
+    assert {t.state for t in trials} <= {TrialState.COMPLETE, TrialState.PRUNED}
+    # Every trial ran as a Ray task of this run, each task in its own slot.
+    tokens = [t.system_attrs.get(RAY_TASK_ATTR) for t in trials]
+    assert None not in tokens and len(set(tokens)) == 20
+    assert len({tok.split(":")[0] for tok in tokens}) == 1
+    n_questions = max(max(t.intermediate_values) for t in trials)
+    for t in trials:
+        last = max(t.intermediate_values)
+        if t.state is TrialState.PRUNED:  # stopped at an early rung, with no final values
+            assert last < n_questions and t.values is None, t
+        else:  # evaluated on every question
+            assert last == n_questions and t.values is not None and len(t.values) == 3, t
+    assert report["states"]["PRUNED"] == sum(t.state is TrialState.PRUNED for t in trials)
+    # The two workers ran side by side: some trial started before another one finished.
+    spans = sorted((t.datetime_start, t.datetime_complete) for t in trials)
+    assert any(b[0] < a[1] for a, b in itertools.pairwise(spans))
+
+
+FAULTY = """
+import os, time
+from pathlib import Path
+import ragtune as rt
+from ragtune.pipelines import Pipeline, chunkers, readers, retrievers
+
+dataset = rt.datasets.load("python-docs")
+objectives = ["ndcg@10:max"]
+trial_resources = {{"cpus": 1}}
+CLAIM = Path({claim!r})
+
+def pipeline(trial):
+    size = trial.suggest_int("chunk_size", 256, 1024, step=256)
+    k = trial.suggest_categorical("k", [3, 5, 10])
+    if trial.number == 1:
+        try:
+            fd = os.open(CLAIM, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            pass
+        else:  # the first time only: tell the test this process's pid, then wait to be killed
+            os.write(fd, str(os.getpid()).encode())
+            os.close(fd)
+            time.sleep(120)
+    return Pipeline(chunker=chunkers.Window(size, 32), retriever=retrievers.BM25(),
+                    reader=readers.Extractive(), k=k)
+"""
+
+
+def test_sigkill_of_the_ray_worker_running_a_trial_fails_and_requeues_it(
+    ray_head, postgres_schema_url, tmp_path
+):
+    claim = tmp_path / "victim.pid"
+    pipeline = tmp_path / "faulty.py"
+    pipeline.write_text(textwrap.dedent(FAULTY.format(claim=str(claim))))
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    cmd = [
+        sys.executable,
+        "-m",
+        "ragtune",
+        "optimize",
+        str(pipeline),
+        "--storage",
+        postgres_schema_url,
+        "--executor",
+        "ray",
+        "--ray-address",
+        ray_head.address,
+        "--workers",
+        "2",
+        "--n-trials",
+        "6",
+        "--max-questions",
+        "30",
+        "--seed",
+        "3",
+        "--study",
+        "faulty",
+        "--json",
+    ]
+    proc = subprocess.Popen(
+        cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        deadline = time.monotonic() + 180
+        while not (claim.exists() and claim.read_text()) and time.monotonic() < deadline:
+            assert proc.poll() is None, proc.communicate()[1][-3000:]
+            time.sleep(0.2)
+        victim = int(claim.read_text())
+        assert victim != proc.pid  # the trial runs in a Ray worker, not in the driver
+        # Kill it mid-trial, once its params reached the database (PostgreSQL writes a burst of
+        # suggestions shortly after, in one statement): the re-queued copy repeats them.
+        storage = SQLStorage(postgres_schema_url, heartbeat_interval=None)
+        try:
+            study_id = storage.get_study_id_from_name("faulty")
+            while not storage.get_trial(storage.get_trial_id_from_number(study_id, 1)).params:
+                assert time.monotonic() < deadline, "trial 1 never stored its params"
+                time.sleep(0.2)
+        finally:
+            storage.close()
+        os.kill(victim, signal.SIGKILL)
+        out, err = proc.communicate(timeout=300)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, err[-3000:]
+    trials = rt.load_study(study_name="faulty", storage=postgres_schema_url).trials
+    check_gap_free_and_finished(trials)
+    failed = [t for t in trials if t.state is TrialState.FAIL]
+    assert [t.number for t in failed] == [1], [(t.number, t.state, t.fail_reason) for t in trials]
+    assert "Ray worker running it died" in (failed[0].fail_reason or "")
+    copies = [t for t in trials if t.system_attrs.get(REQUEUED_FROM) == 1]
+    assert len(copies) == 1 and copies[0].params == failed[0].params
+    assert copies[0].state in (TrialState.COMPLETE, TrialState.PRUNED)
+    # The run still finished its 6 trials: 6 done + the failed one.
+    assert len(trials) == 7 and json.loads(out)["new_trials"] == 7
+    assert sum(t.state in (TrialState.COMPLETE, TrialState.PRUNED) for t in trials) == 6
