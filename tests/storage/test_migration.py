@@ -8,6 +8,7 @@ single-objective one.
 from __future__ import annotations
 
 import gzip
+import json
 import shutil
 from pathlib import Path
 
@@ -129,3 +130,68 @@ def test_a_file_from_a_newer_ragtune_is_a_clear_error(v1_file: Path) -> None:
         rt.exceptions.StorageError, match="schema version 7, but this ragtune reads versions up to"
     ):
         SQLStorage(f"duckdb:///{v1_file}")
+
+
+@pytest.mark.postgres
+def test_schema_1_database_on_postgres_is_migrated(postgres_schema_url: str) -> None:
+    """The same step on PostgreSQL: a schema-1 database (made by rolling a fresh one back to version 1
+    and writing what the schema-1 Tuner wrote) opens migrated."""
+    SQLStorage(postgres_schema_url).close()
+    engine = sa.create_engine(postgres_schema_url)
+    dumps = json.dumps
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM schema_version WHERE version > 1"))
+        conn.execute(
+            sa.text(
+                "INSERT INTO studies (study_id, study_name, n_trials, n_finished, datetime_created) "
+                "VALUES (1, 'rag', 1, 1, now()), (2, 'plain', 0, 0, now())"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO study_directions VALUES (1, 0, 'maximize'), (1, 1, 'minimize'), (2, 0, 'minimize')"
+            )
+        )
+        attrs = {"objectives": ["ndcg@10", "latency_p95_ms"], "constraints": [], "dataset": "python-docs"}
+        for key, value in attrs.items():
+            conn.execute(
+                sa.text("INSERT INTO study_user_attrs VALUES (1, :k, :v)"), {"k": key, "v": dumps(value)}
+            )
+        conn.execute(
+            sa.text("INSERT INTO study_user_attrs VALUES (2, 'objectives', :v)"), {"v": dumps(["loss"])}
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO trials (trial_id, study_id, number, state, datetime_start, datetime_complete, "
+                "finish_seq) VALUES (1, 1, 0, 'COMPLETE', now(), now(), 1)"
+            )
+        )
+        conn.execute(sa.text("INSERT INTO trial_values VALUES (1, 0, 0.5), (1, 1, 12.0)"))
+        trial_attrs = {
+            "metrics": {"ndcg@10": 0.5, "latency_p95_ms": 12.0},
+            "per_question": {
+                "question_ids": ["q1", "q2"],
+                "latency_s": [0.01, 0.02],
+                "scores": {"ndcg@10": [1.0, 0.0]},
+            },
+            "questions_evaluated": 2,
+            "note": "mine",
+        }
+        for key, value in trial_attrs.items():
+            conn.execute(
+                sa.text("INSERT INTO trial_user_attrs VALUES (1, :k, :v)"), {"k": key, "v": dumps(value)}
+            )
+    engine.dispose()
+    storage = SQLStorage(postgres_schema_url)
+    try:
+        rag = rt.load_study(study_name="rag", storage=storage)
+        assert rag.metric_names == ["ndcg@10", "latency_p95_ms"] and rag.user_attrs == {}
+        (t,) = rag.trials
+        assert dict(t.user_attrs) == {"note": "mine"}  # a key the Tuner never wrote stays the user's
+        results = trial_results(t)
+        assert results.metrics == {"ndcg@10": 0.5, "latency_p95_ms": 12.0}
+        assert results.scores == {"ndcg@10": (1.0, 0.0)} and results.question_ids == ("q1", "q2")
+        plain = rt.load_study(study_name="plain", storage=storage)
+        assert plain.metric_names == ["loss"] and plain.user_attrs == {"objectives": ["loss"]}
+    finally:
+        storage.close()
