@@ -26,12 +26,11 @@ import math
 import os
 import re
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ragtune.core.directions import StudyDirection
-from ragtune.core.metric_names import objective_labels
+from ragtune.core.objective_names import objective_names
 from ragtune.core.trial_state import TrialState
 from ragtune.exceptions import ConfigError
 from ragtune.objectives.results import trial_metrics
@@ -55,15 +54,6 @@ CHOICE_FORMAT = "ragtune-choice/1"
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _SCALARS = (str, int, float, bool, type(None))
-
-
-def objective_names(directions: Sequence[StudyDirection], system_attrs: Mapping[str, Any]) -> tuple[str, ...]:
-    """Names of a study's objectives: its metric names (``Study.set_metric_names``, which the Tuner and
-    the CLI set) when they fit, else ``values_0``, ``values_1``, ...
-
-    A ``":max"`` / ``":min"`` suffix on a stored name is dropped (``"ndcg@10:max"`` -> ``"ndcg@10"``).
-    """
-    return objective_labels(directions, system_attrs)
 
 
 def default_choice_path(study_name: str, directory: Path | None = None) -> Path:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from ragtune.core.failures import FailureGroup, StopOnRepeatedFailure
 from ragtune.core.frozen_trial import FrozenTrial
+from ragtune.core.json_values import jsonable
 from ragtune.core.study import Callback, Study, create_study
 from ragtune.datasets.types import EvalSet
 from ragtune.exceptions import (
@@ -154,7 +155,7 @@ class Tuner:
             raise ConfigError(
                 f"pipeline(trial) must return a ragtune.pipelines.Pipeline, but returned {type(pipe).__name__}"
             )
-        record_pipeline(trial, _jsonable(pipe.config()))
+        record_pipeline(trial, jsonable(pipe.config()))
         values = evaluate_trial(self.evaluator, trial, pipe).objective_values
         bad = [n for n, v in zip(self.evaluator.objective_names, values, strict=True) if not math.isfinite(v)]
         if bad:
@@ -284,9 +285,3 @@ def _make_cache(cache: Cache | str | Path | bool | None) -> Cache | None:
     if isinstance(cache, str | Path):
         return Cache(root=Path(cache))
     return cache
-
-
-def _jsonable(value: Any) -> Any:
-    import json
-
-    return json.loads(json.dumps(value, default=str))

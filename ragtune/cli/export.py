@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ragtune.cli.common import DEFAULT_STORAGE, StorageOpt, WithPerQuestionOpt, objective_names, open_study
+from ragtune.cli.common import DEFAULT_STORAGE, StorageOpt, WithPerQuestionOpt, open_study
 from ragtune.cli.errors import reported_errors
+from ragtune.core.objective_names import study_objective_names
 from ragtune.exceptions import ConfigError
 
 if TYPE_CHECKING:
@@ -29,7 +30,13 @@ def export(
     study: Annotated[str, typer.Argument(help="Study name.")],
     fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="Output format.")] = ExportFormat.csv,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Output file (default STUDY.FORMAT).")
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="Output file [default: STUDY.FORMAT, or STUDY-pareto.FORMAT with --pareto-only].",
+        ),
     ] = None,
     pareto_only: Annotated[bool, typer.Option("--pareto-only", help="Only the Pareto front.")] = False,
     with_per_question: WithPerQuestionOpt = False,
@@ -43,7 +50,7 @@ def export(
         s = open_study(study, storage)
         trials = s.best_trials if pareto_only else s.trials
         df = trials_to_dataframe(trials, s.directions)
-        names = objective_names(s)
+        names = list(study_objective_names(s))
         if len(names) == 1:
             df = df.rename(columns={"value": names[0]})
         else:
@@ -56,14 +63,19 @@ def export(
                 df[col] = df[col].map(
                     lambda v: v if v is None or isinstance(v, (str, int, float)) else str(v)
                 )
-        path = output or Path(f"{s.study_name}.{fmt.value}")
+        suffix = "-pareto" if pareto_only else ""
+        path = output or Path(f"{s.study_name}{suffix}.{fmt.value}")
+        replaced = path.exists()
         try:
             _write(df, path, fmt)
         except (OSError, RuntimeError, _duckdb_error()) as e:
             raise ConfigError(
                 f"cannot write {path}: {e}; check that the folder exists and is writable"
             ) from None
-        typer.echo(f"wrote {len(df)} trials to {path}")
+        what = "Pareto-optimal trials" if pareto_only else "trials"
+        typer.echo(
+            f"wrote {len(df)} {what} to {path}" + (" (replaced the file that was there)" if replaced else "")
+        )
 
 
 def _with_rag_columns(

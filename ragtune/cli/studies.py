@@ -7,21 +7,25 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from ragtune.cli.common import (
     DEFAULT_STORAGE,
     JsonOpt,
     StorageOpt,
-    objective_names,
+    choice_line,
+    open_for_reading,
     open_storage,
     open_study,
     print_json,
+    require_study,
     trial_record,
 )
 from ragtune.cli.errors import reported_errors
 from ragtune.core.metric_names import stored_metric_names
 from ragtune.objectives.results import study_constraints
+from ragtune.core.objective_names import study_objective_names
 
 studies_app = typer.Typer(help="List, show and delete studies.", no_args_is_help=True)
 
@@ -30,7 +34,11 @@ studies_app = typer.Typer(help="List, show and delete studies.", no_args_is_help
 def list_studies(storage: StorageOpt = DEFAULT_STORAGE, as_json: JsonOpt = False) -> None:
     """List the studies in a storage."""
     with reported_errors():
-        summaries = open_storage(storage).get_all_studies()
+        backend = open_for_reading(storage)
+        try:
+            summaries = backend.get_all_studies()
+        finally:
+            backend.close()
         rows = [
             {
                 "name": s.study_name,
@@ -68,12 +76,12 @@ def show_study(
         counts = Counter(t.state.name for t in trials)
         info: dict[str, Any] = {
             "name": s.study_name,
-            "objectives": objective_names(s),
+            "objectives": list(study_objective_names(s)),
             "directions": [d.label for d in s.directions],
             "constraints": study_constraints(s.system_attrs),
             "n_trials": len(trials),
             "states": dict(counts),
-            "pareto_front": [trial_record(t, objective_names(s)) for t in s.best_trials],
+            "pareto_front": [trial_record(t, list(study_objective_names(s))) for t in s.best_trials],
             "choice": s.system_attrs.get("ragtune:choice") or s.user_attrs.get("ragtune:choice"),
         }
         if as_json:
@@ -90,6 +98,9 @@ def show_study(
         for c in info["constraints"]:
             console.print(f"  constraint {c}")
         console.print(f"  Pareto front: {len(info['pareto_front'])} trials (ragtune best {s.study_name})")
+        choice = info["choice"]
+        if isinstance(choice, dict) and "trial" in choice:
+            console.print(escape(f"  chosen trade-off: {choice_line(choice)}"), highlight=False)
 
 
 @studies_app.command("delete")
@@ -103,7 +114,7 @@ def delete_study(
 
     with reported_errors():
         backend = open_storage(storage)
-        backend.get_study_id_from_name(study)  # fail early with StudyNotFound
+        require_study(backend, study)  # fail early, naming the file
         if not yes and not typer.confirm(f"delete study {study!r} and all its trials?"):
             raise typer.Exit(1)
         rt.delete_study(study_name=study, storage=backend)

@@ -6,26 +6,8 @@ from typing import Annotated
 
 import typer
 
-from ragtune.cli.common import DEFAULT_STORAGE, StorageOpt, open_storage
+from ragtune.cli.common import DEFAULT_STORAGE, StorageOpt, open_for_reading, require_study
 from ragtune.cli.errors import reported_errors
-from ragtune.exceptions import StorageURLError
-from ragtune.storage.base import Storage
-from ragtune.storage.urls import mask_url
-
-
-def open_for_viewing(url: str) -> Storage:
-    """Open ``url``; a DuckDB file that does not exist is an error here, not a new empty database."""
-    from ragtune.tui.study_reader import duckdb_file
-
-    path = duckdb_file(url)
-    if path is not None and not path.exists():
-        hint = (
-            "run `ragtune optimize pipeline.py` here first, or pass --storage URL"
-            if url == DEFAULT_STORAGE
-            else "check the path"
-        )
-        raise StorageURLError(f"no DuckDB file at {str(path)!r} ({mask_url(url)}); {hint}")
-    return open_storage(url)
 
 
 def tui(
@@ -45,12 +27,10 @@ def tui(
     from ragtune.tui.study_reader import duckdb_file
 
     with reported_errors():
-        backend = open_for_viewing(storage)
+        backend = open_for_reading(storage)
         try:
             if study is not None:
-                backend.get_study_id_from_name(
-                    study
-                )  # StudyNotFound: one line, exit 1, before the screen opens
+                require_study(backend, study)  # one line naming the file, exit 1, before the screen opens
             app = create_app(
                 backend, study, refresh_interval=refresh or None, watch_file=duckdb_file(storage)
             )

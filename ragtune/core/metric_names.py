@@ -39,18 +39,3 @@ def stored_metric_names(system_attrs: Mapping[str, Any], n_objectives: int) -> l
     ):
         return [str(n) for n in stored]
     return None
-
-
-def objective_labels(
-    directions: Sequence[StudyDirection], system_attrs: Mapping[str, Any]
-) -> tuple[str, ...]:
-    """What tables and exports call each objective: its metric name, else ``values_0``, ``values_1``...
-
-    A ``":max"`` / ``":min"`` suffix on a stored name is dropped (``"ndcg@10:max"`` -> ``"ndcg@10"``).
-    """
-    stored = stored_metric_names(system_attrs, len(directions))
-    if stored is not None:
-        names = tuple(n.rsplit(":", 1)[0] if n.endswith((":max", ":min")) else n for n in stored)
-        if len(set(names)) == len(names) and all(names):
-            return names
-    return tuple(f"values_{i}" for i in range(len(directions)))

@@ -335,10 +335,10 @@ class Study:
                 gc_after_trial=gc_after_trial,
             )
             return
-        from ragtune.core.metric_names import objective_labels
+        from ragtune.core.objective_names import study_objective_names
         from ragtune.core.progress import TrialProgress
 
-        names = list(objective_labels(self.directions, self.system_attrs))
+        names = list(study_objective_names(self))
         with TrialProgress(n_trials, names, self.directions, history=self.trials) as progress:
             run_optimize(
                 self,

@@ -44,19 +44,22 @@ class Example:
 
 EXAMPLES: tuple[Example, ...] = (
     Example(
+        "Which list method adds one item to the end of a list?",
+        (
+            "list.append(x) adds an item to the end of the list. list.extend(iterable) appends all the "
+            "items from the iterable.",
+        ),
+        "append",
+    ),
+    Example(
         "What does the len() function return?",
         ("len(s) returns the length (the number of items) of an object such as a string or a list.",),
         "the number of items",
     ),
     Example(
-        "Which keyword defines a function?",
+        "Which keyword starts a function definition?",
         ("A function definition starts with the keyword def, followed by the function name.",),
         "def",
-    ),
-    Example(
-        "What does a while loop repeat?",
-        ("The while statement repeats its body as long as an expression is true.",),
-        "its body",
     ),
 )
 """The built-in few-shot examples (``few_shot=n`` uses the first ``n``)."""

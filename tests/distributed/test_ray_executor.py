@@ -185,3 +185,86 @@ def test_sigkill_of_the_ray_worker_running_a_trial_fails_and_requeues_it(
     # The run still finished its 6 trials: 6 done + the failed one.
     assert len(trials) == 7 and json.loads(out)["new_trials"] == 7
     assert sum(t.state in (TrialState.COMPLETE, TrialState.PRUNED) for t in trials) == 6
+
+
+HANGING = """
+import os, time
+from pathlib import Path
+import ragtune as rt
+from ragtune.pipelines import Pipeline, chunkers, readers, retrievers
+
+dataset = rt.datasets.load("python-docs")
+objectives = ["ndcg@10:max"]
+PIDS = Path({pids!r})
+
+def pipeline(trial):
+    size = trial.suggest_int("chunk_size", 256, 1024, step=256)
+    (PIDS / str(os.getpid())).write_text(str(trial.number))
+    time.sleep(120)  # until the driver's Ctrl-C cancels the task
+    return Pipeline(chunker=chunkers.Window(size, 32), retriever=retrievers.BM25(), reader=readers.Extractive())
+"""
+
+
+def test_ctrl_c_on_the_driver_cancels_the_tasks_and_fails_their_trials(
+    ray_head, postgres_schema_url, tmp_path
+):
+    pids = tmp_path / "pids"
+    pids.mkdir()
+    pipeline = tmp_path / "hanging.py"
+    pipeline.write_text(textwrap.dedent(HANGING.format(pids=str(pids))))
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    cmd = [
+        sys.executable,
+        "-m",
+        "ragtune",
+        "optimize",
+        str(pipeline),
+        "--storage",
+        postgres_schema_url,
+        "--executor",
+        "ray",
+        "--ray-address",
+        ray_head.address,
+        "--workers",
+        "2",
+        "--n-trials",
+        "4",
+        "--study",
+        "hanging",
+    ]
+    proc = subprocess.Popen(
+        cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        deadline = time.monotonic() + 180
+        while len(list(pids.iterdir())) < 2:
+            assert proc.poll() is None, proc.communicate()[1][-3000:]
+            assert time.monotonic() < deadline, "the two tasks never started their trials"
+            time.sleep(0.2)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 130, err[-3000:]
+    assert "interrupted" in err
+    trials = rt.load_study(study_name="hanging", storage=postgres_schema_url).trials
+    assert sorted(t.number for t in trials) == [0, 1]
+    assert all(t.state is TrialState.FAIL for t in trials), [(t.number, t.state) for t in trials]
+    assert all("cancelled: the driver was interrupted (Ctrl-C)" in (t.fail_reason or "") for t in trials)
+    assert not any(REQUEUED_FROM in t.system_attrs for t in trials)  # the user stopped them: no re-run
+    # The cancelled tasks' worker processes were stopped, not left sleeping.
+    deadline = time.monotonic() + 30
+    alive = [int(p.name) for p in pids.iterdir()]
+    while alive and time.monotonic() < deadline:
+        alive = [p for p in alive if running(p)]
+        time.sleep(0.5)
+    assert not alive, alive
+
+
+def running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
+    except (OSError, IndexError):
+        return False

@@ -676,6 +676,49 @@ CASES: list[Case] = [
         "ValidationError",
         "Cache: max_bytes must be > 0, but got max_bytes=0",
     ),
+    Case(
+        "STAGE-08",
+        STAGES,
+        'readers.GGUFGenerator("model.gguf") where the file is a zip archive',
+        lambda c: _gguf_reader(c),
+        "ConfigError",
+        "model file '<tmp>/model.gguf' is not a GGUF file (it starts with b'PK\\x03\\x04', not b'GGUF'); "
+        "pass a .gguf model (convert others with llama.cpp's convert_hf_to_gguf.py)",
+    ),
+    Case(
+        "STAGE-09",
+        STAGES,
+        'templates.PromptTemplate("bad", "Passage: {context}\\nAnswer:")',
+        lambda c: __import__("ragtune.pipelines.templates", fromlist=["x"]).PromptTemplate(
+            "bad", "Passage: {context}\nAnswer:"
+        ),
+        "ConfigError",
+        "template 'bad' is missing {question}; add {question} where the question goes",
+    ),
+    Case(
+        "STAGE-10",
+        STAGES,
+        'readers.OpenAIGenerator("http://127.0.0.1:9/v1", "m", max_retries=0).read(...) (no server)',
+        lambda c: (
+            __import__("ragtune.pipelines", fromlist=["x"])
+            .readers.OpenAIGenerator("http://127.0.0.1:9/v1", "m", max_retries=0)
+            .read("Q?", ["ctx"])
+        ),
+        "GeneratorError",
+        "OpenAIGenerator: POST http://127.0.0.1:9/v1/completions failed after 1 attempt(s): "
+        "ConnectionRefusedError: [Errno 111] Connection refused; is the server running? "
+        "(start one with: ragtune serve-model MODEL.gguf)",
+    ),
+    Case(
+        "STAGE-11",
+        STAGES,
+        'Tuner(pipeline, "python-docs", objectives=["cost_usd"], price_per_1k_input=-0.5)',
+        lambda c: __import__("ragtune.tuner", fromlist=["x"]).Tuner(
+            lambda t: _pipeline(), "python-docs", objectives=["cost_usd"], price_per_1k_input=-0.5
+        ),
+        "ConfigError",
+        "price_per_1k_input must be >= 0 (US dollars per 1k tokens), but got price_per_1k_input=-0.5",
+    ),
     # -- datasets (tests/datasets/test_dataset_errors.py has every row-level case) ----------------
     Case(
         "DATA-01",
@@ -1060,7 +1103,7 @@ CASES: list[Case] = [
         "ragtune best nope",
         lambda c: c.cli("best", "nope", "--storage", c.url),
         "CLI",
-        "no study named 'nope'; existing: ['empty', 'kept', 'multi']",
+        "no study named 'nope'; existing: ['empty', 'kept', 'multi'] (in DuckDB file <tmp>/kept.duckdb)",
     ),
     Case(
         "CLI-12",
@@ -1068,7 +1111,7 @@ CASES: list[Case] = [
         "ragtune studies show nope",
         lambda c: c.cli("studies", "show", "nope", "--storage", c.url),
         "CLI",
-        "no study named 'nope'; existing: ['empty', 'kept', 'multi']",
+        "no study named 'nope'; existing: ['empty', 'kept', 'multi'] (in DuckDB file <tmp>/kept.duckdb)",
     ),
     Case(
         "CLI-13",
@@ -1076,7 +1119,7 @@ CASES: list[Case] = [
         "ragtune studies delete nope --yes",
         lambda c: c.cli("studies", "delete", "nope", "--storage", c.url, "--yes"),
         "CLI",
-        "no study named 'nope'; existing: ['empty', 'kept', 'multi']",
+        "no study named 'nope'; existing: ['empty', 'kept', 'multi'] (in DuckDB file <tmp>/kept.duckdb)",
     ),
     Case(
         "CLI-14",
@@ -1084,7 +1127,7 @@ CASES: list[Case] = [
         "ragtune export nope",
         lambda c: c.cli("export", "nope", "--storage", c.url),
         "CLI",
-        "no study named 'nope'; existing: ['empty', 'kept', 'multi']",
+        "no study named 'nope'; existing: ['empty', 'kept', 'multi'] (in DuckDB file <tmp>/kept.duckdb)",
     ),
     Case(
         "CLI-15",
@@ -1092,7 +1135,7 @@ CASES: list[Case] = [
         "ragtune tui --storage duckdb:///missing.duckdb",
         lambda c: c.cli("tui", "--storage", f"duckdb:///{c.tmp}/missing.duckdb"),
         "CLI",
-        "no DuckDB file at '<tmp>/missing.duckdb' (duckdb:///<tmp>/missing.duckdb); check the path",
+        "no DuckDB file at <tmp>/missing.duckdb; check the path in --storage",
     ),
     Case(
         "CLI-16",
@@ -1137,6 +1180,15 @@ CASES: list[Case] = [
         "CLI",
         "cache folder <tmp>/some_file.txt is a file, not a folder; pass the cache folder (--cache-dir)",
     ),
+    Case(
+        "CLI-20",
+        CLI,
+        "ragtune serve-model notes.txt (not a GGUF model)",
+        lambda c: c.cli("serve-model", pipeline_file(c, "notes.txt", "just text")),
+        "CLI",
+        "model file '<tmp>/notes.txt' is not a GGUF file (it starts with b'just', not b'GGUF'); "
+        "pass a .gguf model (convert others with llama.cpp's convert_hf_to_gguf.py)",
+    ),
 ]
 
 
@@ -1148,6 +1200,14 @@ def _pipeline(*, k: int = 5, dense: bool = False, chunker: Any = None) -> Any:
         retriever=retrievers.Dense() if dense else retrievers.BM25(),
         k=k,
     )
+
+
+def _gguf_reader(c: Ctx) -> Any:
+    from ragtune.pipelines import readers
+
+    path = c.tmp / "model.gguf"
+    path.write_bytes(b"PK\x03\x04 a zip archive")
+    return readers.GGUFGenerator(path)
 
 
 def _sql(url: str, **kwargs: Any) -> Any:

@@ -32,7 +32,15 @@ def test_public_names_are_pinned() -> None:
         "OpenAIGenerator",
         "Reader",
     ]
-    assert guards.__all__ == ["PII", "BlockedTerms", "Guard", "Guards", "PromptInjection", "Verdict"]
+    assert guards.__all__ == [
+        "PII",
+        "BlockedTerms",
+        "Guard",
+        "Guards",
+        "PromptInjection",
+        "Refusal",
+        "Verdict",
+    ]
     assert sorted(embedders.__all__) == sorted(
         [
             "Embedder", "FittableEmbedder", "FittedTfidfSvd", "GloveEmbedder", "OnnxEmbedder",

@@ -28,7 +28,8 @@ def test_default_storage_missing_is_one_line(tmp_path: Path, monkeypatch: pytest
     monkeypatch.delenv("RAGTUNE_STORAGE", raising=False)
     result = runner.invoke(app, ["tui"])
     assert result.exit_code == 1
-    assert "no DuckDB file at 'ragtune.duckdb'" in result.output and "ragtune optimize" in result.output
+    assert f"no DuckDB file at {tmp_path.resolve() / 'ragtune.duckdb'}" in result.output
+    assert "ragtune optimize" in result.output
     assert not (tmp_path / "ragtune.duckdb").exists()  # viewing never creates an empty database
 
 

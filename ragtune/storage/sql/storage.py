@@ -251,6 +251,11 @@ class SQLStorage(Storage):
     def describe(self) -> str:
         return self._target.where
 
+    def duckdb_handle(self) -> DuckDBFile | None:
+        """The open DuckDB database (connection, lock, path); ``None`` on PostgreSQL. Used to publish
+        read-only snapshots for other processes (:mod:`ragtune.storage.sql.duckdb_watch`)."""
+        return self._b.handle if isinstance(self._b, DuckDBStore) and not self._closed else None
+
     def __repr__(self) -> str:
         return f"SQLStorage({self._target.where})"
 
