@@ -118,13 +118,13 @@ def trial_record(
     rag: dict[str, Any] = {}
     if results:
         rag = {
-            "metrics": _jsonable(dict(results.metrics)),
+            "metrics": jsonable(dict(results.metrics)),
             "questions_evaluated": results.questions_evaluated,
-            "index": _jsonable(dict(results.index)),
-            "pipeline": _jsonable(results.pipeline),
+            "index": jsonable(dict(results.index)),
+            "pipeline": jsonable(results.pipeline),
         }
         if with_per_question:
-            rag["per_question"] = _jsonable(results.per_question_json())
+            rag["per_question"] = jsonable(results.per_question_json())
     return {
         "number": trial.number,
         "state": trial.state.name,

@@ -24,8 +24,8 @@ from ragtune.cli.common import (
 )
 from ragtune.cli.errors import reported_errors
 from ragtune.core.metric_names import stored_metric_names
-from ragtune.objectives.results import study_constraints
 from ragtune.core.objective_names import study_objective_names
+from ragtune.objectives.results import study_constraints
 
 studies_app = typer.Typer(help="List, show and delete studies.", no_args_is_help=True)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ragtune.core.directions import StudyDirection
 from ragtune.exceptions import ValidationError
 
 #: Study system attr holding the objective names, one per direction.

@@ -18,7 +18,10 @@ def test_direction_suffixes_are_dropped_other_colons_kept():
 
 def test_unusable_stored_names_fall_back_to_values_i():
     assert objective_names([MAX, MIN], {"ragtune:metric_names": ["a"]}) == ("values_0", "values_1")
-    assert objective_names([MAX, MIN], {"ragtune:metric_names": ["a:max", "a:min"]}) == ("values_0", "values_1")
+    assert objective_names([MAX, MIN], {"ragtune:metric_names": ["a:max", "a:min"]}) == (
+        "values_0",
+        "values_1",
+    )
     assert objective_names([MAX], {"ragtune:metric_names": [""]}) == ("values_0",)
     assert objective_names([MAX], {}) == ("values_0",)
 
