@@ -71,6 +71,7 @@ EXPECTED = {
     "ragtune.cli": {"app", "main"},
     "ragtune.distributed": {"RayExecutor", "TrialResources"},
     "ragtune.importance": {
+        "FanovaImportanceEvaluator",
         "ImportanceEvaluator",
         "ParamColumn",
         "PedAnovaImportanceEvaluator",

@@ -7,8 +7,10 @@ from typing import Annotated
 import typer
 
 from ragtune import __version__
-from ragtune.cli import best, cache, export, optimize, report, serve_model, studies, tui, worker
+from ragtune.cli import best, cache, export, help_format, optimize, report, serve_model, studies, tui, worker
 from ragtune.cli.errors import CliState
+
+help_format.install()
 
 app = typer.Typer(
     name="ragtune",

@@ -25,6 +25,7 @@ StorageOpt = Annotated[
     typer.Option(
         "--storage",
         "-s",
+        metavar="URL",
         help="Storage URL: duckdb:///file.duckdb (default ./ragtune.duckdb), postgresql+psycopg://..., or memory.",
         envvar="RAGTUNE_STORAGE",
         show_envvar=True,

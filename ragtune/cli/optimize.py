@@ -37,9 +37,12 @@ if TYPE_CHECKING:
 DEFAULT_N_TRIALS = 20
 
 PipelineArg = Annotated[
-    Path, typer.Argument(help="Your pipeline file (defines pipeline, dataset, objectives).")
+    Path,
+    typer.Argument(metavar="PIPELINE.py", help="Your pipeline file (defines pipeline, dataset, objectives)."),
 ]
-StudyOpt = Annotated[str | None, typer.Option("--study", help="Study name (default: the file name).")]
+StudyOpt = Annotated[
+    str | None, typer.Option("--study", metavar="NAME", help="Study name (default: the file name).")
+]
 TrialsOpt = Annotated[
     int | None,
     typer.Option(
@@ -47,25 +50,29 @@ TrialsOpt = Annotated[
         "-n",
         min=0,
         metavar="N",
-        help="How many trials to run now (on a resumed study: this many more). [default: 20, or none with --timeout]",
+        help="How many trials to run now; on a resumed study, this many more (default 20; no limit with --timeout only).",
     ),
 ]
 TimeoutOpt = Annotated[
-    float | None, typer.Option("--timeout", min=0, help="Stop starting trials after S seconds.")
+    float | None,
+    typer.Option("--timeout", min=0, metavar="SECONDS", help="Stop starting trials after S seconds."),
 ]
 SamplerOpt = Annotated[SamplerName, typer.Option("--sampler", help="Search algorithm.")]
 PrunerOpt = Annotated[PrunerName, typer.Option("--pruner", help="Early stopping on partial eval sets.")]
 ObjectiveOpt = Annotated[
-    list[str] | None, typer.Option("--objective", "-o", help="Objective such as ndcg@10:max (repeatable).")
+    list[str] | None,
+    typer.Option("--objective", "-o", metavar="SPEC", help="Objective such as ndcg@10:max (repeatable)."),
 ]
 ConstraintOpt = Annotated[
-    list[str] | None, typer.Option("--constraint", "-c", help="Constraint such as 'latency_p95_ms <= 200'.")
+    list[str] | None,
+    typer.Option("--constraint", "-c", metavar="EXPR", help="Constraint such as 'latency_p95_ms <= 200'."),
 ]
 SeedOpt = Annotated[
     int | None, typer.Option("--seed", help="Random seed for the sampler and question order.")
 ]
 DatasetOpt = Annotated[
-    str | None, typer.Option("--dataset", help="Override the file's dataset (path or name).")
+    str | None,
+    typer.Option("--dataset", metavar="PATH|NAME", help="Override the file's dataset (path or name)."),
 ]
 NoCacheOpt = Annotated[
     bool, typer.Option("--no-cache", help="Do not reuse cached chunks/embeddings/indexes.")
