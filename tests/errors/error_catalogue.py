@@ -720,6 +720,24 @@ CASES: list[Case] = [
         "ConfigError",
         "price_per_1k_input must be >= 0 (US dollars per 1k tokens), but got price_per_1k_input=-0.5",
     ),
+    Case(
+        "STAGE-12",
+        STAGES,
+        'retrievers.BM25(stemmer="klingon") (not a Snowball language)',
+        lambda c: __import__("ragtune.pipelines", fromlist=["x"]).retrievers.BM25(stemmer="klingon"),
+        "ConfigError",
+        "BM25: stemmer must be None or a Snowball language ("
+        + ", ".join(__import__("ragtune.pipelines.analyzer", fromlist=["x"]).SNOWBALL_LANGUAGES)
+        + "), but got stemmer='klingon'",
+    ),
+    Case(
+        "STAGE-13",
+        STAGES,
+        'chunkers.Recursive(512, title="all")',
+        lambda c: __import__("ragtune.pipelines", fromlist=["x"]).chunkers.Recursive(512, title="all"),
+        "ConfigError",
+        "Recursive: title must be 'each', 'first' or 'none', but got title='all'",
+    ),
     # -- datasets (tests/datasets/test_dataset_errors.py has every row-level case) ----------------
     Case(
         "DATA-01",
