@@ -262,7 +262,7 @@ CASES: list[Case] = [
         "study.tell(0, 1.0) on trial 0, which is COMPLETE",
         lambda c: c.kept.tell(0, 1.0),
         "UpdateFinishedTrialError",
-        "trial 0 is already COMPLETE and cannot be changed",
+        "trial 0 is already COMPLETE and cannot be told again; pass skip_if_finished=True to ignore repeated tells",
     ),
     Case(
         "API-13",
