@@ -26,13 +26,14 @@ import math
 import os
 import re
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ragtune.core.directions import StudyDirection
+from ragtune.core.objective_names import objective_names
 from ragtune.core.trial_state import TrialState
 from ragtune.exceptions import ConfigError
+from ragtune.objectives.results import trial_metrics
 
 if TYPE_CHECKING:
     from ragtune.core.study import Study
@@ -55,19 +56,6 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _SCALARS = (str, int, float, bool, type(None))
 
 
-def objective_names(directions: Sequence[StudyDirection], user_attrs: Mapping[str, Any]) -> tuple[str, ...]:
-    """Names of a study's objectives: its ``"objectives"`` user attr when it fits, else ``values_0``, ...
-
-    A ``":max"`` / ``":min"`` suffix on a stored name is dropped (``"ndcg@10:max"`` -> ``"ndcg@10"``).
-    """
-    stored = user_attrs.get("objectives")
-    if isinstance(stored, list | tuple) and len(stored) == len(directions):
-        names = tuple(str(n).rsplit(":", 1)[0] if ":" in str(n) else str(n) for n in stored)
-        if len(set(names)) == len(names) and all(names):
-            return names
-    return tuple(f"values_{i}" for i in range(len(directions)))
-
-
 def default_choice_path(study_name: str, directory: Path | None = None) -> Path:
     """``ragtune-choice-<study>.json`` (relative: the current directory) with unsafe characters as ``_``."""
     safe = _UNSAFE.sub("_", study_name).strip("._") or "study"
@@ -88,17 +76,17 @@ def record_choice(study: Study, trial_number: int, *, path: str | os.PathLike[st
         raise ConfigError(
             f"only a COMPLETE trial can be chosen, but trial {trial_number} is {trial.state.name}"
         )
-    names = objective_names(study.directions, study.user_attrs)
+    names = objective_names(study.directions, study.system_attrs)
     chosen_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
     target = Path(path) if path is not None else default_choice_path(study.study_name)
-    metrics = trial.user_attrs.get("metrics")
+    metrics = trial_metrics(trial)
     document: dict[str, Any] = {
         "format": CHOICE_FORMAT,
         "study": study.study_name,
         "trial": trial.number,
         "params": dict(trial.params),
         "objectives": dict(zip(names, trial.values, strict=True)),
-        "directions": {n: d.value for n, d in zip(names, study.directions, strict=True)},
+        "directions": {n: d.label for n, d in zip(names, study.directions, strict=True)},
         "metrics": dict(metrics) if isinstance(metrics, Mapping) else {},
         "chosen_at": chosen_at.isoformat(),
         "storage": storage.describe(),

@@ -7,7 +7,10 @@ from typing import Annotated
 import typer
 
 from ragtune import __version__
+from ragtune.cli import best, cache, export, help_format, optimize, report, serve_model, studies, tui, worker
 from ragtune.cli.errors import CliState
+
+help_format.install()
 
 app = typer.Typer(
     name="ragtune",
@@ -35,20 +38,8 @@ def root(
     CliState.debug = debug
 
 
-def _register_all() -> None:
-    import importlib
-
-    for name in ("optimize", "worker", "studies", "best", "export", "report", "cache", "tui", "serve_model"):
-        try:
-            module = importlib.import_module(f"ragtune.cli.{name}")
-        except ModuleNotFoundError as e:
-            if e.name != f"ragtune.cli.{name}":
-                raise
-            continue
-        module.register(app)
-
-
-_register_all()
+for _commands in (optimize, worker, studies, best, export, report, cache, tui, serve_model):
+    _commands.register(app)
 
 
 def main() -> None:

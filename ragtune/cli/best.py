@@ -13,9 +13,9 @@ from ragtune.cli.common import (
     DEFAULT_STORAGE,
     JsonOpt,
     StorageOpt,
+    WithPerQuestionOpt,
     choice_line,
     fmt,
-    objective_names,
     open_study,
     print_json,
     study_choice,
@@ -23,6 +23,7 @@ from ragtune.cli.common import (
 )
 from ragtune.cli.errors import reported_errors
 from ragtune.core.frozen_trial import FrozenTrial
+from ragtune.core.objective_names import study_objective_names
 
 
 def front_table(
@@ -48,11 +49,12 @@ def best(
     study: Annotated[str, typer.Argument(help="Study name.")],
     storage: StorageOpt = DEFAULT_STORAGE,
     as_json: JsonOpt = False,
+    with_per_question: WithPerQuestionOpt = False,
 ) -> None:
     """Print the Pareto front (feasible, completed trials) of a study."""
     with reported_errors():
         s = open_study(study, storage)
-        names = objective_names(s)
+        names = list(study_objective_names(s))
         front = s.best_trials
         choice = study_choice(s)
         if as_json:
@@ -60,8 +62,10 @@ def best(
                 {
                     "study": s.study_name,
                     "objectives": names,
-                    "directions": [d.value for d in s.directions],
-                    "pareto_front": [trial_record(t, names) for t in front],
+                    "directions": [d.label for d in s.directions],
+                    "pareto_front": [
+                        trial_record(t, names, with_per_question=with_per_question) for t in front
+                    ],
                     "choice": choice,
                 }
             )

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from ragtune.core.json_values import jsonable
+
 if TYPE_CHECKING:
     from ragtune.core.frozen_trial import FrozenTrial
     from ragtune.core.study import Study
@@ -23,6 +25,7 @@ StorageOpt = Annotated[
     typer.Option(
         "--storage",
         "-s",
+        metavar="URL",
         help="Storage URL: duckdb:///file.duckdb (default ./ragtune.duckdb), postgresql+psycopg://..., or memory.",
         envvar="RAGTUNE_STORAGE",
         show_envvar=True,
@@ -95,16 +98,34 @@ def require_study(storage: Storage, study_name: str) -> None:
         raise StudyNotFound(f"{e} (in {where})") from None
 
 
-def objective_names(study: Study) -> list[str]:
-    names = study.user_attrs.get("objectives")
-    if isinstance(names, list) and len(names) == len(study.directions):
-        return [str(n) for n in names]
-    return [f"values_{i}" for i in range(len(study.directions))]
+WithPerQuestionOpt = Annotated[
+    bool,
+    typer.Option(
+        "--with-per-question",
+        help="Include each trial's per-question scores (question ids, latencies, a score per metric).",
+    ),
+]
 
 
-def trial_record(trial: FrozenTrial, names: Sequence[str]) -> dict[str, Any]:
-    """A JSON-able description of one trial."""
+def trial_record(
+    trial: FrozenTrial, names: Sequence[str], *, with_per_question: bool = False
+) -> dict[str, Any]:
+    """A JSON-able description of one trial: its values, params, user attrs and, for a RAG trial,
+    the metrics, pipeline config and index facts ragtune recorded (per-question scores when asked)."""
+    from ragtune.objectives.results import trial_results
+
     values = dict(zip(names, trial.values, strict=True)) if trial.values is not None else None
+    results = trial_results(trial)
+    rag: dict[str, Any] = {}
+    if results:
+        rag = {
+            "metrics": jsonable(dict(results.metrics)),
+            "questions_evaluated": results.questions_evaluated,
+            "index": jsonable(dict(results.index)),
+            "pipeline": jsonable(results.pipeline),
+        }
+        if with_per_question:
+            rag["per_question"] = jsonable(results.per_question_json())
     return {
         "number": trial.number,
         "state": trial.state.name,
@@ -112,10 +133,11 @@ def trial_record(trial: FrozenTrial, names: Sequence[str]) -> dict[str, Any]:
         "params": dict(trial.params),
         "constraints": list(trial.constraints) if trial.constraints is not None else None,
         "feasible": trial.feasible,
-        "user_attrs": _jsonable(dict(trial.user_attrs)),
+        "user_attrs": jsonable(dict(trial.user_attrs)),
         "datetime_start": trial.datetime_start.isoformat() if trial.datetime_start else None,
         "datetime_complete": trial.datetime_complete.isoformat() if trial.datetime_complete else None,
         "fail_reason": trial.fail_reason,
+        **rag,
     }
 
 
@@ -133,10 +155,6 @@ def choice_line(choice: dict[str, Any]) -> str:
     return (
         f"trial {choice['trial']}" + (f" ({values})" if values else "") + (f", chosen {when}" if when else "")
     )
-
-
-def _jsonable(value: Any) -> Any:
-    return json.loads(json.dumps(value, default=str))
 
 
 def fmt(value: Any) -> str:

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -16,12 +17,13 @@ from rich.markup import escape
 from ragtune.cli.best import front_table
 from ragtune.cli.cache import cache_line
 from ragtune.cli.cluster import ExecutorName, ExecutorOpt, RayAddressOpt, make_executor, with_file_resources
-from ragtune.cli.common import DEFAULT_STORAGE, JsonOpt, StorageOpt, objective_names, print_json, trial_record
+from ragtune.cli.common import DEFAULT_STORAGE, JsonOpt, StorageOpt, print_json, trial_record
 from ragtune.cli.errors import CliState, reported_errors, usage_error
 from ragtune.cli.pipeline_file import load_pipeline_file
 from ragtune.cli.prices import PriceInOpt, PriceOutOpt, price_args
 from ragtune.cli.setup import PrunerName, SamplerName, build_tuner
 from ragtune.core.failures import failure_location, failure_reason, group_failures, one_line
+from ragtune.core.objective_names import study_objective_names
 from ragtune.core.progress import TrialProgress
 from ragtune.core.trial_state import TrialState
 from ragtune.exceptions import ConfigError, RagtuneError
@@ -29,15 +31,18 @@ from ragtune.storage.urls import mask_url, url_scheme
 
 if TYPE_CHECKING:
     from ragtune.core.frozen_trial import FrozenTrial
-    from ragtune.core.study import Callback
+    from ragtune.core.study import Callback, Study
     from ragtune.tuner import Tuner
 
 DEFAULT_N_TRIALS = 20
 
 PipelineArg = Annotated[
-    Path, typer.Argument(help="Your pipeline file (defines pipeline, dataset, objectives).")
+    Path,
+    typer.Argument(metavar="PIPELINE.py", help="Your pipeline file (defines pipeline, dataset, objectives)."),
 ]
-StudyOpt = Annotated[str | None, typer.Option("--study", help="Study name (default: the file name).")]
+StudyOpt = Annotated[
+    str | None, typer.Option("--study", metavar="NAME", help="Study name (default: the file name).")
+]
 TrialsOpt = Annotated[
     int | None,
     typer.Option(
@@ -45,25 +50,29 @@ TrialsOpt = Annotated[
         "-n",
         min=0,
         metavar="N",
-        help="How many trials to run now (on a resumed study: this many more). [default: 20, or none with --timeout]",
+        help="How many trials to run now; on a resumed study, this many more (default 20; no limit with --timeout only).",
     ),
 ]
 TimeoutOpt = Annotated[
-    float | None, typer.Option("--timeout", min=0, help="Stop starting trials after S seconds.")
+    float | None,
+    typer.Option("--timeout", min=0, metavar="SECONDS", help="Stop starting trials after S seconds."),
 ]
 SamplerOpt = Annotated[SamplerName, typer.Option("--sampler", help="Search algorithm.")]
 PrunerOpt = Annotated[PrunerName, typer.Option("--pruner", help="Early stopping on partial eval sets.")]
 ObjectiveOpt = Annotated[
-    list[str] | None, typer.Option("--objective", "-o", help="Objective such as ndcg@10:max (repeatable).")
+    list[str] | None,
+    typer.Option("--objective", "-o", metavar="SPEC", help="Objective such as ndcg@10:max (repeatable)."),
 ]
 ConstraintOpt = Annotated[
-    list[str] | None, typer.Option("--constraint", "-c", help="Constraint such as 'latency_p95_ms <= 200'.")
+    list[str] | None,
+    typer.Option("--constraint", "-c", metavar="EXPR", help="Constraint such as 'latency_p95_ms <= 200'."),
 ]
 SeedOpt = Annotated[
     int | None, typer.Option("--seed", help="Random seed for the sampler and question order.")
 ]
 DatasetOpt = Annotated[
-    str | None, typer.Option("--dataset", help="Override the file's dataset (path or name).")
+    str | None,
+    typer.Option("--dataset", metavar="PATH|NAME", help="Override the file's dataset (path or name)."),
 ]
 NoCacheOpt = Annotated[
     bool, typer.Option("--no-cache", help="Do not reuse cached chunks/embeddings/indexes.")
@@ -141,7 +150,7 @@ def optimize(
         if ray_executor is not None:
             tuner.executor = with_file_resources(ray_executor, pf)
         s = tuner.study
-        names = objective_names(s)
+        names = list(study_objective_names(s))
         console = Console(stderr=True, soft_wrap=True)
         history = s.trials
         before = len(history)
@@ -166,26 +175,24 @@ def optimize(
                     highlight=False,
                 )
         if workers > 1:
-            _run_workers(
-                pipeline_file,
-                storage,
-                study_name,
-                workers,
-                n_trials,
-                timeout,
-                sampler,
-                pruner,
-                objective,
-                constraint,
-                seed,
-                dataset,
-                max_questions,
-                no_cache,
-                not as_json,
-                names,
-                s,
-                price_args(price_in, price_out),
+            options = WorkerOptions(
+                pipeline_file=pipeline_file,
+                storage=storage,
+                study=study_name,
+                workers=workers,
+                n_trials=n_trials,
+                timeout=timeout,
+                sampler=sampler,
+                pruner=pruner,
+                objectives=tuple(objective or ()),
+                constraints=tuple(constraint or ()),
+                seed=seed,
+                dataset=dataset,
+                max_questions=max_questions,
+                no_cache=no_cache,
+                extra_args=tuple(price_args(price_in, price_out)),
             )
+            _run_workers(options, s, names, show=not as_json)
         else:
             from ragtune.storage.sql.duckdb_watch import live_snapshots
 
@@ -295,72 +302,65 @@ def _print_failures(console: Console, new: list[FrozenTrial], stopped: bool) -> 
         console.print(escape("  " + g.line()), highlight=False)
 
 
-def _run_workers(
-    pipeline_file: Path,
-    storage: str,
-    study: str,
-    workers: int,
-    n_trials: int | None,
-    timeout: float | None,
-    sampler: SamplerName,
-    pruner: PrunerName,
-    objective: list[str] | None,
-    constraint: list[str] | None,
-    seed: int | None,
-    dataset: str | None,
-    max_questions: int | None,
-    no_cache: bool,
-    show: bool,
-    names: list[str],
-    s: object,
-    extra_args: list[str] | None = None,
-) -> None:
-    from ragtune.core.study import Study
+@dataclass(frozen=True, slots=True)
+class WorkerOptions:
+    """What ``ragtune optimize --workers N`` hands to each ``ragtune worker`` process it starts."""
 
-    assert isinstance(s, Study)
-    share = (
-        None if n_trials is None else [n_trials // workers + (i < n_trials % workers) for i in range(workers)]
-    )
-    procs = []
-    for i in range(workers):
-        cmd = [
-            sys.executable,
-            "-m",
-            "ragtune",
-            "worker",
-            str(pipeline_file),
-            "--study",
-            study,
-            "--sampler",
-            sampler.value,
-            "--pruner",
-            pruner.value,
-            "--quiet",
-        ]
-        if share is not None:
-            cmd += ["--n-trials", str(share[i])]
-        if timeout is not None:
-            cmd += ["--timeout", str(timeout)]
-        if seed is not None:
-            cmd += ["--seed", str(seed + i)]
-        for o in objective or []:
+    pipeline_file: Path
+    storage: str
+    study: str
+    workers: int
+    n_trials: int | None
+    timeout: float | None
+    sampler: SamplerName
+    pruner: PrunerName
+    objectives: tuple[str, ...] = ()
+    constraints: tuple[str, ...] = ()
+    seed: int | None = None
+    dataset: str | None = None
+    max_questions: int | None = None
+    no_cache: bool = False
+    extra_args: tuple[str, ...] = ()
+
+    def shares(self) -> list[int | None]:
+        """Trials per worker: ``n_trials`` split as evenly as possible (None: no count, run to the timeout)."""
+        n, w = self.n_trials, self.workers
+        return [None] * w if n is None else [n // w + (i < n % w) for i in range(w)]
+
+    def command(self, i: int, n_trials: int | None) -> list[str]:
+        """The command line of worker ``i`` (the storage URL is not on it: it goes in the environment)."""
+        cmd = [sys.executable, "-m", "ragtune", "worker", str(self.pipeline_file), "--study", self.study]
+        cmd += ["--sampler", self.sampler.value, "--pruner", self.pruner.value, "--quiet"]
+        if n_trials is not None:
+            cmd += ["--n-trials", str(n_trials)]
+        if self.timeout is not None:
+            cmd += ["--timeout", str(self.timeout)]
+        if self.seed is not None:
+            cmd += ["--seed", str(self.seed + i)]
+        for o in self.objectives:
             cmd += ["--objective", o]
-        for c in constraint or []:
+        for c in self.constraints:
             cmd += ["--constraint", c]
-        if dataset is not None:
-            cmd += ["--dataset", dataset]
-        if max_questions is not None:
-            cmd += ["--max-questions", str(max_questions)]
-        if no_cache:
+        if self.dataset is not None:
+            cmd += ["--dataset", self.dataset]
+        if self.max_questions is not None:
+            cmd += ["--max-questions", str(self.max_questions)]
+        if self.no_cache:
             cmd += ["--no-cache"]
-        cmd += extra_args or []
+        return cmd + list(self.extra_args)
+
+
+def _run_workers(options: WorkerOptions, s: Study, names: list[str], *, show: bool) -> None:
+    procs = []
+    for i, share in enumerate(options.shares()):
+        cmd = options.command(i, share)
         # The storage URL travels in the environment (RAGTUNE_STORAGE), never on the command line
         # where `ps` would show its password to every local user.
-        procs.append(subprocess.Popen(cmd, env={**os.environ, "RAGTUNE_STORAGE": storage}))
+        procs.append(subprocess.Popen(cmd, env={**os.environ, "RAGTUNE_STORAGE": options.storage}))
     # Progress from the trials that finished since the last poll (not a re-read of the whole study).
     study_id = s.storage.get_study_id_from_name(s.study_name)
     cursor = s.storage.read_trials_since(study_id, 0).cursor
-    with TrialProgress(n_trials, names, s.directions, enabled=show) as progress:
+    with TrialProgress(options.n_trials, names, s.directions, enabled=show) as progress:
         while True:
             alive = any(p.poll() is None for p in procs)
             delta = s.storage.read_trials_since(study_id, cursor)
@@ -372,7 +372,9 @@ def _run_workers(
             time.sleep(0.5)
     codes = [p.returncode for p in procs]
     if any(codes):
-        raise ConfigError(f"{sum(1 for c in codes if c)} of {workers} workers failed (exit codes {codes})")
+        raise ConfigError(
+            f"{sum(1 for c in codes if c)} of {options.workers} workers failed (exit codes {codes})"
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.util
 import inspect
+import os
 import sys
 import uuid
 from collections.abc import Callable, Sequence
@@ -50,8 +51,13 @@ def _exec(path: Path) -> dict[str, Any]:
     assert spec is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
-    sys.path.insert(0, str(path.parent.resolve()))
+    folder = path.parent.resolve()
+    sys.path.insert(0, str(folder))
+    cwd = os.getcwd()
     try:
+        # Relative paths the file uses while it loads (rt.datasets.from_files("my_eval/")) are
+        # relative to the file, not to where ragtune was started.
+        os.chdir(folder)
         exec(code, module.__dict__)
     except RagtuneError as e:
         raise ConfigError(f"{path}: {e}") from e
@@ -59,8 +65,16 @@ def _exec(path: Path) -> dict[str, Any]:
         line = _user_line(e, str(path))
         raise ConfigError(f"{path}{line}: loading the file raised {type(e).__name__}: {e}") from e
     finally:
-        sys.path.remove(str(path.parent.resolve()))
+        os.chdir(cwd)
+        sys.path.remove(str(folder))
     return module.__dict__
+
+
+def _relative_to(pipeline_file: Path, value: str) -> str:
+    """A dataset path written in a pipeline file is relative to the file (a name such as
+    ``"python-docs"`` stays a name)."""
+    candidate = pipeline_file.parent / value
+    return str(candidate) if not Path(value).is_absolute() and candidate.exists() else value
 
 
 def _user_line(e: BaseException, filename: str) -> str:
@@ -118,7 +132,7 @@ def load_pipeline_file(
             raise ConfigError(
                 f"{p} defines no 'dataset'; add dataset = ragtune.datasets.load('python-docs') or pass --dataset PATH"
             )
-        evalset = load(value) if isinstance(value, str) else value
+        evalset = load(_relative_to(p, value)) if isinstance(value, str) else value
         if not isinstance(evalset, EvalSet):
             raise ConfigError(
                 f"{p}: dataset must be an EvalSet (ragtune.datasets.load(...)) or a path, but got {type(value).__name__}"

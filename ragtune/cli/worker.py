@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ragtune.cli.common import DEFAULT_STORAGE, StorageOpt, objective_names
+from ragtune.cli.common import DEFAULT_STORAGE, StorageOpt
 from ragtune.cli.errors import reported_errors
 from ragtune.cli.optimize import (
     ConstraintOpt,
@@ -24,6 +24,7 @@ from ragtune.cli.optimize import (
 from ragtune.cli.pipeline_file import load_pipeline_file
 from ragtune.cli.prices import PriceInOpt, PriceOutOpt
 from ragtune.cli.setup import PrunerName, SamplerName, build_tuner
+from ragtune.core.objective_names import study_objective_names
 from ragtune.core.progress import TrialProgress
 
 
@@ -62,7 +63,9 @@ def worker(
             prices=(price_in, price_out),
         )
         s = tuner.study
-        with TrialProgress(n_trials, objective_names(s), s.directions, enabled=not quiet) as progress:
+        with TrialProgress(
+            n_trials, list(study_objective_names(s)), s.directions, enabled=not quiet
+        ) as progress:
             tuner.optimize(n_trials=n_trials, timeout=timeout, callbacks=[progress])
 
 

@@ -12,9 +12,12 @@ import pickle
 import sys
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ragtune.exceptions import ConfigError
+
+if TYPE_CHECKING:
+    from ragtune.tuner import Tuner
 
 #: System attr on a trial run by a Ray task: "<run id>:<slot>", so the driver can find the trial of
 #: a task whose worker died (and fail it at once) or that Ctrl-C cancelled.
@@ -40,6 +43,9 @@ class TrialJob:
     grace_period: float | None
     requeue_failed: bool
     tuner_kwargs: dict[str, Any]
+    #: The driver's Tuner class (pickled by reference), so tasks build the same kind of Tuner and
+    #: this package never imports ragtune.tuner, which imports it.
+    tuner_type: type[Tuner]
     seed: int | None
     catch: tuple[type[Exception], ...]
     #: Absolute cache folder every node uses (its own copy when nodes share no disk); None: no cache.

@@ -195,6 +195,7 @@ class RayExecutor:
             grace_period=getattr(storage, "grace_period", None),
             requeue_failed=storage.requeue_failed,
             tuner_kwargs=dict(tuner.setup),
+            tuner_type=type(tuner),
             seed=tuner.setup.get("seed"),
             catch=catch,
             **self._cache_plan(tuner),

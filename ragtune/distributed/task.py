@@ -70,7 +70,6 @@ def _slot_seed(seed: int | None, slot: int) -> int | None:
 
 def _build_tuner(job: TrialJob) -> Tuner:
     from ragtune.storage.sql import SQLStorage
-    from ragtune.tuner import Tuner
 
     for key, value in job.env.items():
         os.environ.setdefault(key, value)
@@ -80,7 +79,7 @@ def _build_tuner(job: TrialJob) -> Tuner:
         grace_period=job.grace_period,
         requeue_failed=job.requeue_failed,
     )
-    return Tuner(**job.tuner_kwargs, storage=storage, load_if_exists=True, cache=_cache_for(job))
+    return job.tuner_type(**job.tuner_kwargs, storage=storage, load_if_exists=True, cache=_cache_for(job))
 
 
 def _cache_for(job: TrialJob) -> Any:

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from ragtune.choice import objective_names
 from ragtune.core.directions import StudyDirection
 from ragtune.core.frozen_trial import FrozenTrial
+from ragtune.core.objective_names import study_objective_names
 from ragtune.core.trial_state import TrialState
 from ragtune.exceptions import NoCompletedTrials, ValidationError
 from ragtune.importance.ped_anova import PedAnovaImportanceEvaluator
@@ -35,14 +35,6 @@ class ImportanceEvaluator(Protocol):
     """Anything that scores parameter columns against a minimised target."""
 
     def evaluate(self, columns: Sequence[ParamColumn], losses: FloatArray) -> dict[str, float]: ...
-
-
-def study_objective_names(study: Study) -> tuple[str, ...]:
-    """The study's objective names: ``study.metric_names`` when set, else the stored names, else ``values_i``."""
-    named = getattr(study, "metric_names", None)
-    if isinstance(named, list | tuple) and len(named) == len(study.directions) and all(named):
-        return tuple(str(n) for n in named)
-    return objective_names(study.directions, study.user_attrs)
 
 
 def _objective_index(objective: int | str, names: Sequence[str]) -> int:

@@ -19,11 +19,12 @@ import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from ragtune.core.lru_memo import LruMemo
 from ragtune.exceptions import ValidationError
 from ragtune.pipelines.cache_counts import StageCounts
 from ragtune.pipelines.embedding_store import EmbeddingStore, EmbedResult
 from ragtune.pipelines.entry_store import BuildResult, EntryStore
-from ragtune.pipelines.query_memo import LruMemo, QueryVector, Retrieved
+from ragtune.pipelines.query_memo import QueryVector, Retrieved
 from ragtune.pipelines.retrieval_store import IndexRankings
 
 if TYPE_CHECKING:

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from ragtune.core.lru_memo import LruMemo
 from ragtune.exceptions import CacheError
 from ragtune.pipelines.embedders.base import Embedder, check_embeddings
 from ragtune.pipelines.entry_store import EntryStore
@@ -80,23 +80,15 @@ class EmbeddingStore:
 
     def __init__(self, entries: EntryStore) -> None:
         self._entries = entries
-        self._views: OrderedDict[str, _ModelView] = OrderedDict()
-        self._lock = threading.Lock()
+        self._views: LruMemo[str, _ModelView] = LruMemo(MODELS_IN_MEMORY)
 
     def _view(self, embedder: Embedder) -> _ModelView:
-        model_id = embedder.model_id
-        with self._lock:
-            view = self._views.get(model_id)
-            if view is None:
-                folder = (
-                    self._entries.root / "embed" / safe_segment(embedder.kind) / content_key(model_id)[:32]
-                )
-                view = _ModelView(folder=folder, label=f"embed/{embedder.kind}")
-                self._views[model_id] = view
-            self._views.move_to_end(model_id)
-            while len(self._views) > MODELS_IN_MEMORY:
-                self._views.popitem(last=False)
-            return view
+        folder = (
+            self._entries.root / "embed" / safe_segment(embedder.kind) / content_key(embedder.model_id)[:32]
+        )
+        return self._views.get_or_create(
+            embedder.model_id, lambda: _ModelView(folder=folder, label=f"embed/{embedder.kind}")
+        )
 
     def _shard_files(self, view: _ModelView) -> list[Path]:
         if not view.folder.exists():

@@ -20,19 +20,20 @@ from typing import Any
 
 import numpy as np
 
+from ragtune.core.lru_memo import LruMemo
 from ragtune.datasets.types import Document
-from ragtune.exceptions import RagtuneError, StageError, ValidationError
+from ragtune.exceptions import StageError, ValidationError
 from ragtune.pipelines.artifacts import Artifacts
 from ragtune.pipelines.cache import Cache
 from ragtune.pipelines.chunkers.base import Chunker
 from ragtune.pipelines.embedders.base import Embedder, FittableEmbedder, check_embeddings
 from ragtune.pipelines.entry_store import BuildResult
 from ragtune.pipelines.keys import content_key, corpus_fingerprint, stage_key
-from ragtune.pipelines.query_memo import LruMemo, QueryVector, Retrieved
+from ragtune.pipelines.query_memo import QueryVector, Retrieved
 from ragtune.pipelines.records import Chunk, FloatArray
 from ragtune.pipelines.retrieval_store import IndexRankings
 from ragtune.pipelines.retrievers.base import Retriever, Searcher
-from ragtune.pipelines.stage import Stage
+from ragtune.pipelines.stage import run_stage
 
 __all__ = ["Index", "IndexState", "Retrieved", "build_index", "embedder_identity", "index_identity"]
 
@@ -137,16 +138,6 @@ class Index:
         )
 
 
-def _guarded(stage: Stage, role: str, run: Callable[[], Any]) -> Any:
-    """Run a stage call, translating errors from user code into StageError naming the stage."""
-    try:
-        return run()
-    except RagtuneError:
-        raise
-    except Exception as e:
-        raise StageError(f"{stage.kind}: {role} failed: {type(e).__name__}: {e}") from e
-
-
 def _step(cache: Cache | None, label: str, key: str, build: Callable[[], Artifacts]) -> BuildResult:
     if cache is not None:
         return cache.get_or_build(label, key, build)
@@ -177,7 +168,7 @@ def index_identity(
 def _chunk_rows(chunker: Chunker, corpus: Sequence[Document]) -> Artifacts:
     rows: list[list[Any]] = []
     for doc in corpus:
-        for c in _guarded(chunker, "chunk", functools.partial(chunker.chunk, doc)):
+        for c in run_stage(chunker, "chunk", functools.partial(chunker.chunk, doc)):
             rows.append([str(c.doc_id), int(c.start), int(c.end), str(c.text)])
     return {"chunks": rows}
 
@@ -229,7 +220,7 @@ def build_index(
         if isinstance(embedder, FittableEmbedder):
             fit_key = stage_key(embedder, chunks_key)
             fit = note("fit", _fit(cache, embedder, fit_key, chunks_key, texts))
-            fitted = _guarded(embedder, "fit", lambda: embedder.fitted(fit.artifacts, corpus_key=fit_key))
+            fitted = run_stage(embedder, "fit", lambda: embedder.fitted(fit.artifacts, corpus_key=fit_key))
         vectors, embed_result = _embed(cache, fitted, texts)
         note("embed", embed_result)
         if retriever.needs_vectors:
@@ -245,10 +236,10 @@ def build_index(
             cache,
             f"index/{retriever.kind}",
             index_key,
-            lambda: _guarded(retriever, "build", functools.partial(retriever.build, chunks, vectors)),
+            lambda: run_stage(retriever, "build", functools.partial(retriever.build, chunks, vectors)),
         ),
     )
-    searcher = _guarded(retriever, "open", lambda: retriever.open(built.artifacts, chunks, vectors))
+    searcher = run_stage(retriever, "open", lambda: retriever.open(built.artifacts, chunks, vectors))
     memos = () if cache is None else (cache.retrievals, cache.query_vectors, cache.rankings(key))
     state = IndexState(key, chunks, vectors, fitted, searcher, seconds, *memos)
     if state.rankings is not None:  # what other processes or earlier runs ranked here costs nothing now
@@ -276,7 +267,7 @@ def _fit(
     run = functools.partial(embedder.fit, texts)
     family_of = getattr(embedder, "fit_family", None)
     if cache is None or not callable(family_of):
-        return _step(cache, label, fit_key, lambda: _guarded(embedder, "fit", run))
+        return _step(cache, label, fit_key, lambda: run_stage(embedder, "fit", run))
     found = cache.get(label, fit_key)
     if found is not None:
         return found
@@ -284,12 +275,12 @@ def _fit(
     family_key = stage_key(embedder, chunks_key, params=family_of())
     family = cache.get(family_label, family_key)
     if family is not None:
-        derived = _guarded(embedder, "fit", lambda: embedder.fit_from(family.artifacts))  # type: ignore[attr-defined]
+        derived = run_stage(embedder, "fit", lambda: embedder.fit_from(family.artifacts))  # type: ignore[attr-defined]
         if derived is not None:
             cache.put(label, fit_key, derived, build_seconds=family.build_seconds)
             cache.count(label, derived=1)
             return BuildResult(dict(derived), True, family.build_seconds)
-    result = cache.build(label, fit_key, lambda: _guarded(embedder, "fit", run))
+    result = cache.build(label, fit_key, lambda: run_stage(embedder, "fit", run))
     rank = embedder.family_rank(result.artifacts)  # type: ignore[attr-defined]
     if rank > 0 and (family is None or rank > embedder.family_rank(family.artifacts)):  # type: ignore[attr-defined]
         cache.put(family_label, family_key, result.artifacts, build_seconds=result.build_seconds)
@@ -298,9 +289,9 @@ def _fit(
 
 def _embed(cache: Cache | None, embedder: Embedder, texts: list[str]) -> tuple[FloatArray, BuildResult]:
     if cache is not None:
-        result = _guarded(embedder, "embed", lambda: cache.embed(embedder, texts))
+        result = run_stage(embedder, "embed", lambda: cache.embed(embedder, texts))
         return result.vectors, BuildResult({}, result.hit, result.build_seconds)
     start = time.perf_counter()
-    raw = _guarded(embedder, "embed", lambda: embedder.embed(texts))
+    raw = run_stage(embedder, "embed", lambda: embedder.embed(texts))
     vectors = check_embeddings(type(embedder).__name__, raw, len(texts))
     return np.ascontiguousarray(vectors), BuildResult({}, False, time.perf_counter() - start)

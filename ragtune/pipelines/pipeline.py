@@ -9,7 +9,7 @@ from typing import Any, get_args
 import numpy as np
 
 from ragtune.datasets.types import Document
-from ragtune.exceptions import ConfigError, RagtuneError, StageError
+from ragtune.exceptions import ConfigError
 from ragtune.pipelines.cache import Cache
 from ragtune.pipelines.chunkers.base import Chunker
 from ragtune.pipelines.embedders.base import Embedder
@@ -21,7 +21,7 @@ from ragtune.pipelines.readers.base import Reader
 from ragtune.pipelines.records import Hit, QueryResult, ReaderOutput
 from ragtune.pipelines.rerankers.base import Reranker
 from ragtune.pipelines.retrievers.base import Retriever
-from ragtune.pipelines.stage import Stage, stage_spec
+from ragtune.pipelines.stage import Stage, run_stage, stage_spec
 
 __all__ = ["MIN_RETRIEVAL_DEPTH", "Pipeline"]
 
@@ -44,15 +44,6 @@ def _check_stage(role: str, stage: object) -> None:
         raise ConfigError(
             f"Pipeline: {role} must have kind, version, params and {needs}, but got {role}={stage!r}"
         )
-
-
-def _call(stage: Stage, role: str, run: Any) -> Any:
-    try:
-        return run()
-    except RagtuneError:
-        raise
-    except Exception as e:
-        raise StageError(f"{stage.kind}: {role} failed: {type(e).__name__}: {e}") from e
 
 
 class Pipeline:
@@ -176,14 +167,14 @@ class Pipeline:
             memo_key = (embedder.model_id, question)
             memo = state.query_vectors.get(memo_key)
             if memo is None:
-                vector = _call(embedder, "embed", lambda: embedder.embed([question]))[0]
+                vector = run_stage(embedder, "embed", lambda: embedder.embed([question]))[0]
                 vector.flags.writeable = False  # shared by every index of this model from now on
                 memo = QueryVector(vector, time.perf_counter() - start)
                 state.query_vectors.put(memo_key, memo)
             else:
                 replayed = memo.seconds
             query_vector = memo.vector
-        positions, scores = _call(
+        positions, scores = run_stage(
             self.retriever, "search", lambda: state.searcher.search(question, query_vector, depth)
         )
         retrieved = Retrieved(
@@ -217,7 +208,7 @@ class Pipeline:
             reranker, vectors = self.reranker, index.state.vectors
             candidate_vectors = vectors[retrieved.positions[:depth]] if vectors is not None else None
             start = time.perf_counter()
-            hits = _call(
+            hits = run_stage(
                 reranker,
                 "rerank",
                 lambda: reranker.rerank(
@@ -234,7 +225,7 @@ class Pipeline:
         if self.reader is not None:
             reader = self.reader
             start = time.perf_counter()
-            output: ReaderOutput = _call(reader, "read", lambda: reader.read(question, context))
+            output: ReaderOutput = run_stage(reader, "read", lambda: reader.read(question, context))
             timings["read"] = time.perf_counter() - start
             if output.cached and output.seconds is not None:
                 timings["read"] = output.seconds  # a cached LLM call replays its measured time
@@ -243,7 +234,7 @@ class Pipeline:
         if self.guard is not None:
             guard = self.guard
             start = time.perf_counter()
-            verdict = _call(
+            verdict = run_stage(
                 guard, "check", lambda: guard.check(question=question, answer=answer, context=context)
             )
             timings["guard"] = time.perf_counter() - start

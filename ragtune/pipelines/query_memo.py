@@ -1,21 +1,13 @@
-"""In-process memos of query-time work shared by trials: query vectors per (model, question) and
-retrievals per (index, question), each a thread-safe LRU bounded by its number of entries."""
+"""What the in-process memos of query-time work hold: query vectors per (model, question) and
+retrievals per (index, question), each kept in a :class:`~ragtune.core.lru_memo.LruMemo`."""
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from collections.abc import Hashable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
 
-from ragtune.exceptions import ValidationError
 from ragtune.pipelines.records import FloatArray, IntArray
 
-__all__ = ["LruMemo", "QueryVector", "Retrieved"]
-
-K = TypeVar("K", bound=Hashable)
-V = TypeVar("V")
+__all__ = ["QueryVector", "Retrieved"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,35 +27,3 @@ class QueryVector:
 
     vector: FloatArray
     seconds: float
-
-
-class LruMemo(Generic[K, V]):
-    """A dict that keeps its ``max_entries`` most recently used entries (0: none); safe to share across threads."""
-
-    def __init__(self, max_entries: int) -> None:
-        if max_entries < 0:
-            raise ValidationError(f"LruMemo: max_entries must be >= 0, but got max_entries={max_entries}")
-        self.max_entries = max_entries
-        self._items: OrderedDict[K, V] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def get(self, key: K) -> V | None:
-        with self._lock:
-            value = self._items.get(key)
-            if value is not None:
-                self._items.move_to_end(key)
-            return value
-
-    def put(self, key: K, value: V) -> None:
-        with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.max_entries:
-                self._items.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()

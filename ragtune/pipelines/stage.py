@@ -11,15 +11,17 @@ overlap=600, size=512").
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, Generic, Protocol, TypeVar, runtime_checkable
 
 import pydantic
 from pydantic import BaseModel, ConfigDict
 
-from ragtune.exceptions import ConfigError
+from ragtune.exceptions import ConfigError, RagtuneError, StageError
 
-__all__ = ["ParamStage", "Stage", "StageParams", "stage_spec", "validate_params"]
+__all__ = ["ParamStage", "Stage", "StageParams", "run_stage", "stage_spec", "validate_params"]
+
+T = TypeVar("T")
 
 
 @runtime_checkable
@@ -134,3 +136,14 @@ class ParamStage(Generic[P]):
         # Via canonical JSON: params may hold lists or dicts, which are not hashable.
         canonical = json.dumps(self.params.model_dump(mode="json"), sort_keys=True)
         return hash((type(self), self.version, canonical))
+
+
+def run_stage(stage: Stage, role: str, run: Callable[[], T]) -> T:
+    """Run one call of a stage, turning an error from user code into a :class:`StageError` that names
+    the stage and the call (``"bm25: build failed: ValueError: ..."``); ragtune's own errors pass."""
+    try:
+        return run()
+    except RagtuneError:
+        raise
+    except Exception as e:
+        raise StageError(f"{stage.kind}: {role} failed: {type(e).__name__}: {e}") from e

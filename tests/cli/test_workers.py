@@ -14,9 +14,9 @@ import ragtune as rt
 
 
 @pytest.mark.postgres
-def test_two_worker_processes_share_one_study(postgres_url, tiny_pipeline, tmp_path):
+def test_two_worker_processes_share_one_study(postgres_schema_url, tiny_pipeline, tmp_path):
     study = f"workers-{uuid.uuid4().hex[:8]}"
-    env = {**os.environ, "RAGTUNE_STORAGE": postgres_url}
+    env = {**os.environ, "RAGTUNE_STORAGE": postgres_schema_url}
     base = [
         sys.executable,
         "-m",
@@ -46,7 +46,7 @@ def test_two_worker_processes_share_one_study(postgres_url, tiny_pipeline, tmp_p
     ]
     outputs = [p.communicate(timeout=600) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], [o[1][-2000:] for o in outputs]
-    trials = rt.load_study(study_name=study, storage=postgres_url).trials
+    trials = rt.load_study(study_name=study, storage=postgres_schema_url).trials
     assert sorted(t.number for t in trials) == list(range(8))
     assert all(t.state.is_finished() for t in trials)
     # No duplicate work: TPE's constant liar and the no-duplicates rule keep configurations apart
@@ -56,7 +56,9 @@ def test_two_worker_processes_share_one_study(postgres_url, tiny_pipeline, tmp_p
 
 
 @pytest.mark.postgres
-def test_optimize_with_workers_runs_them_and_reports_their_trials(postgres_url, tiny_pipeline, tmp_path):
+def test_optimize_with_workers_runs_them_and_reports_their_trials(
+    postgres_schema_url, tiny_pipeline, tmp_path
+):
     """`ragtune optimize --workers 2` starts two worker processes and follows their trials."""
     import json
 
@@ -70,7 +72,7 @@ def test_optimize_with_workers_runs_them_and_reports_their_trials(postgres_url, 
         "--study",
         study,
         "--storage",
-        postgres_url,
+        postgres_schema_url,
         "--workers",
         "2",
         "--n-trials",
@@ -85,5 +87,5 @@ def test_optimize_with_workers_runs_them_and_reports_their_trials(postgres_url, 
     assert done.returncode == 0, done.stderr[-2000:]
     report = json.loads(done.stdout)
     assert (report["n_trials"], report["new_trials"]) == (4, 4)
-    trials = rt.load_study(study_name=study, storage=postgres_url).trials
+    trials = rt.load_study(study_name=study, storage=postgres_schema_url).trials
     assert sorted(t.number for t in trials) == [0, 1, 2, 3] and all(t.state.is_finished() for t in trials)

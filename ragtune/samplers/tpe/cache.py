@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Sequence
 
 import numpy as np
 
 from ragtune.core.distributions import AnyDistribution
+from ragtune.core.lru_memo import LruMemo
 from ragtune.core.trial_state import TrialState
 from ragtune.core.trials_view import TrialsView
 from ragtune.samplers.tpe.parzen import truncation_log_mass
@@ -157,9 +157,9 @@ class GroupCache:
     """
 
     def __init__(self) -> None:
-        self._groups: OrderedDict[tuple[object, ...], Group] = OrderedDict()
-        self._by_id: OrderedDict[tuple[object, ...], tuple[Group, tuple[AnyDistribution, ...]]] = (
-            OrderedDict()
+        self._groups: LruMemo[tuple[object, ...], Group] = LruMemo(_MAX_GROUPS)
+        self._by_id: LruMemo[tuple[object, ...], tuple[Group, tuple[AnyDistribution, ...]]] = LruMemo(
+            4 * _MAX_GROUPS
         )
 
     def get(self, names: Sequence[str], dists: Sequence[AnyDistribution]) -> Group:
@@ -167,15 +167,6 @@ class GroupCache:
         hit = self._by_id.get(key)
         if hit is not None and all(a is b for a, b in zip(hit[1], dists, strict=True)):
             return hit[0]
-        full = (*names, *dists)
-        g = self._groups.get(full)
-        if g is None:
-            g = self._groups[full] = Group(names, dists)
-            if len(self._groups) > _MAX_GROUPS:
-                self._groups.popitem(last=False)
-        else:
-            self._groups.move_to_end(full)
-        self._by_id[key] = (g, tuple(dists))
-        if len(self._by_id) > 4 * _MAX_GROUPS:
-            self._by_id.popitem(last=False)
+        g = self._groups.get_or_create((*names, *dists), lambda: Group(names, dists))
+        self._by_id.put(key, (g, tuple(dists)))
         return g

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import math
-from collections import OrderedDict
 from collections.abc import Callable
 
 import numpy as np
 
 from ragtune.core.hypervolume import front_contributions_2d, hypervolume_contributions
+from ragtune.core.lru_memo import LruMemo
 from ragtune.core.pareto import is_pareto_front, non_dominated_sort
 from ragtune.core.trial_state import TrialState
 from ragtune.core.trials_view import TrialsView
@@ -64,19 +64,12 @@ class FrontMemo:
         self.reservoir_ranks = np.zeros(0, dtype=np.int64)
         self.depth = 0
         self.seen = -1
-        self._results: OrderedDict[tuple[str, bytes, int], np.ndarray | None] = OrderedDict()
+        self._results: LruMemo[tuple[str, bytes, int], np.ndarray | None] = LruMemo(64)
 
     def remember(
         self, kind: str, ids: np.ndarray, k: int, compute: Callable[[], np.ndarray | None]
     ) -> np.ndarray | None:
-        key = (kind, ids.tobytes(), k)
-        if key in self._results:
-            self._results.move_to_end(key)
-            return self._results[key]
-        out = self._results[key] = compute()
-        if len(self._results) > 64:
-            self._results.popitem(last=False)
-        return out
+        return self._results.get_or_create((kind, ids.tobytes(), k), compute)
 
     def ranks(self, losses: np.ndarray, ids: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Positions (into ``losses``) of a row set holding every row of the first fronts covering
