@@ -56,8 +56,9 @@ def scores(evaluator: Evaluator, pipeline: Pipeline) -> dict[str, float]:
 
 def run_totals(study: rt.Study) -> dict[str, Any]:
     trials = study.trials
-    llm = [t.user_attrs.get("llm") or {} for t in trials]
-    saved = [t.user_attrs.get("pruning_saved") or {} for t in trials]
+    # The evaluator's records live in the trial's system attrs as "ragtune:<key>".
+    llm = [t.system_attrs.get("ragtune:llm") or {} for t in trials]
+    saved = [t.system_attrs.get("ragtune:pruning_saved") or {} for t in trials]
     return {
         "trials": len(trials),
         "states": {
