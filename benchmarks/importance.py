@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "impor
 from synthetic import objective as conditional_objective
 
 import ragtune as rt
-from ragtune.importance import get_param_importances
+from ragtune.importance import FanovaImportanceEvaluator, get_param_importances
 from ragtune.samplers import RandomSampler
 
 WEIGHTS = (8.0, 4.0, 2.0, 1.0, 0.5, 0.0)
@@ -78,6 +78,7 @@ def run(name: str, fn: Callable[[Any, np.random.Generator], float], seeds: int, 
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     rhos, right, top4, t_rt, t_op = [], 0, 0, [], []
+    f_rhos, f_right, t_fa = [], 0, []
     for seed in range(seeds):
         rng = np.random.default_rng(1000 + seed)
         study = rt.create_study(sampler=RandomSampler(seed=seed))
@@ -85,6 +86,13 @@ def run(name: str, fn: Callable[[Any, np.random.Generator], float], seeds: int, 
         ours, dt_rt = timed(lambda study=study: get_param_importances(study))
         op_study = to_optuna(study)
         theirs, dt_op = timed(lambda op_study=op_study: optuna.importance.get_param_importances(op_study))
+        fan, dt_fa = timed(
+            lambda study=study, seed=seed: get_param_importances(
+                study, evaluator=FanovaImportanceEvaluator(seed=seed)
+            )
+        )
+        t_fa.append(dt_fa)
+        f_rhos.append(float(spearmanr([ours[k] for k in ours], [fan[k] for k in ours]).statistic))
         common = sorted(set(ours) & set(theirs))
         rho = float(spearmanr([ours[k] for k in common], [theirs[k] for k in common]).statistic)
         rhos.append(rho)
@@ -94,6 +102,7 @@ def run(name: str, fn: Callable[[Any, np.random.Generator], float], seeds: int, 
             truth = [f"x{i}" for i in range(len(WEIGHTS))]
             ok = list(ours) == truth
             top4 += list(ours)[:4] == truth[:4]
+            f_right += list(fan)[:4] == truth[:4]
             truth_rho = float(spearmanr([ours[k] for k in truth], [-i for i in range(len(truth))]).statistic)
             extra = f" spearman(ragtune, truth)={truth_rho:.3f}"
         else:
@@ -101,6 +110,9 @@ def run(name: str, fn: Callable[[Any, np.random.Generator], float], seeds: int, 
                 next(iter(ours)) == "drive"
                 and ours["cond"] > ours["noise"]
                 and min(ours, key=ours.get) == "noise"
+            )
+            f_right += (
+                next(iter(fan)) == "drive" and fan["cond"] > fan["noise"] and min(fan, key=fan.get) == "noise"
             )
             extra = ""
         right += ok
@@ -115,6 +127,12 @@ def run(name: str, fn: Callable[[Any, np.random.Generator], float], seeds: int, 
         + f"; spearman(ragtune, optuna) mean {statistics.mean(rhos):.3f} "
         f"min {min(rhos):.3f}; one call: ragtune {1000 * statistics.mean(t_rt):.1f} ms, "
         f"optuna {1000 * statistics.mean(t_op):.1f} ms ({trials} trials)"
+    )
+    print(
+        f"{name}: ragtune fANOVA right {f_right}/{seeds}"
+        + (" (top 4)" if name == "graded" else "")
+        + f"; spearman(PED-ANOVA, fANOVA) mean {statistics.mean(f_rhos):.3f} min {min(f_rhos):.3f}; "
+        f"one call {1000 * statistics.mean(t_fa):.0f} ms"
     )
 
 

@@ -14,7 +14,9 @@ against one local Ray head (`ray start --head --num-cpus 2` on 127.0.0.1, starte
 OMP_NUM_THREADS=1 everywhere (Ray sets it for 1-CPU tasks; plain processes get the same). Reported:
 wall time of the command, and the span from the first trial's start to the last trial's end (in
 PostgreSQL), which leaves out process start-up; trials/min from the span. Ray's overhead per trial
-is (ray-1 span - plain-1 span) / trials: the same trials one at a time, through Ray or not.
+is (ray-1 span - plain-1 span) / trials: the same trials one at a time, through Ray or not; and,
+less noisy, the median gap between one trial's end and the next one's start with one worker (Ray:
+the result travels back, the driver schedules the next task, which asks; plain: the next ask).
 
 With --overhead the pipeline is benchmarks/ray_tiny_pipeline.py instead (BM25, index cached after
 the first trial, 5 questions, a few ms of work), so (ray-1 span - plain-1 span) / trials is the cost
@@ -29,9 +31,11 @@ Run:
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -88,10 +92,18 @@ def run_one(
             (t.datetime_complete - t.datetime_start).total_seconds()  # type: ignore[operator]
             for t in ts
         )
+        # Between one trial's end and the next one's start: with one worker, what placing the next
+        # trial costs (Ray: result back to the driver, the next task scheduled, ask; plain: ask).
+        order = sorted(ts, key=lambda t: t.datetime_start)  # type: ignore[arg-type, return-value]
+        gaps = [
+            (b.datetime_start - a.datetime_complete).total_seconds()  # type: ignore[operator]
+            for a, b in itertools.pairwise(order)
+        ]
+        gap = statistics.median(gaps) if gaps else float("nan")
     finally:
         drop_schema(url, schema)
     return {"config": name, "wall_s": wall, "span_s": span, "trial_median_s": per_trial,
-            "trials_per_min": trials / span * 60}  # fmt: skip
+            "gap_median_s": gap, "trials_per_min": trials / span * 60}  # fmt: skip
 
 
 def main() -> None:
@@ -118,12 +130,13 @@ def main() -> None:
                 print(json.dumps(row), flush=True)
     finally:
         head.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
     summary: dict[str, dict[str, float]] = {}
     for name in a.configs:
         mine = [x for x in rows if x["config"] == name]
         summary[name] = {
             k: statistics.median(x[k] for x in mine)
-            for k in ("wall_s", "span_s", "trial_median_s", "trials_per_min")
+            for k in ("wall_s", "span_s", "trial_median_s", "gap_median_s", "trials_per_min")
         }
     out = {
         "machine": platform.processor() or platform.machine(),

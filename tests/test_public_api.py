@@ -67,6 +67,7 @@ EXPECTED = {
     "ragtune.cli": {"app", "main"},
     "ragtune.distributed": {"RayExecutor", "TrialResources"},
     "ragtune.importance": {
+        "FanovaImportanceEvaluator",
         "ImportanceEvaluator",
         "ParamColumn",
         "PedAnovaImportanceEvaluator",

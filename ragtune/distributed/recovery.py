@@ -17,7 +17,7 @@ from ragtune.distributed.job import RAY_TASK_ATTR
 from ragtune.exceptions import UpdateFinishedTrialError
 from ragtune.log import get_logger
 from ragtune.storage.base import Storage
-from ragtune.storage.sql.liveness import REQUEUED_FROM
+from ragtune.storage.bookkeeping import REQUEUED_FROM
 
 _log = get_logger("ray")
 
@@ -50,8 +50,8 @@ def fail_trial(
 
 
 def _requeue_template(failed: FrozenTrial) -> FrozenTrial | None:
-    """The storage's stale-trial rule (``liveness.requeue_template``, which reads a storage-internal
-    record), on a FrozenTrial: once, and only with params to repeat."""
+    """The storage's stale-trial rule (``ragtune.storage.bookkeeping.requeue_template``, which
+    reads a storage-internal record), on a FrozenTrial: once, and only with params to repeat."""
     if REQUEUED_FROM in failed.system_attrs:
         return None
     fixed: dict[str, Any] = dict(failed.system_attrs.get("fixed_params") or {})

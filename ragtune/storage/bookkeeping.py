@@ -247,3 +247,23 @@ class TrialBook(Storage):
             for tid in st.trial_ids if st is not None else ():
                 self._records.pop(tid, None)
                 self._frozen.pop(tid, None)
+
+
+#: System attr on a re-queued trial: the number of the failed trial it repeats.
+REQUEUED_FROM = "requeued_from"
+
+
+def requeue_template(failed: TrialRecord) -> FrozenTrial | None:
+    """The WAITING copy of a dead worker's trial; None when it was itself a re-queue, or when it
+    died before it had any params (a copy would just be a new trial)."""
+    if REQUEUED_FROM in failed.system_attrs:
+        return None
+    fixed: dict[str, Any] = dict(failed.system_attrs.get("fixed_params") or {})
+    fixed.update(failed.params)
+    if not fixed:
+        return None
+    return FrozenTrial(
+        number=-1,
+        state=TrialState.WAITING,
+        system_attrs={"fixed_params": fixed, REQUEUED_FROM: failed.number},
+    )

@@ -67,6 +67,17 @@ class RayHead:
             return False
 
 
+def _die_with_parent() -> None:
+    """In the child before exec: SIGINT when the test process dies, even by SIGKILL (Linux), so a
+    killed pytest does not leave a head running (`ray start --block` stops its processes on SIGINT)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGINT)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def start_head(num_cpus: int = 2, *, env: dict[str, str] | None = None, timeout: float = 90.0) -> RayHead:
     port = free_port()
     temp_dir = tempfile.mkdtemp(prefix="rt-ray-", dir="/tmp")  # short: Ray's socket paths are limited
@@ -100,7 +111,13 @@ def start_head(num_cpus: int = 2, *, env: dict[str, str] | None = None, timeout:
     }
     with open(log, "w") as out:
         proc = subprocess.Popen(
-            cmd, env=full_env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, text=True
+            cmd,
+            env=full_env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+            text=True,
         )
     head = RayHead(f"127.0.0.1:{port}", proc, temp_dir, log)
     deadline = time.monotonic() + timeout

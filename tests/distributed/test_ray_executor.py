@@ -22,7 +22,7 @@ import ragtune as rt
 from ragtune.core.trial_state import TrialState
 from ragtune.distributed.job import RAY_TASK_ATTR
 from ragtune.storage import SQLStorage
-from ragtune.storage.sql.liveness import REQUEUED_FROM
+from ragtune.storage.bookkeeping import REQUEUED_FROM
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "python_docs_rag.py"
@@ -268,3 +268,58 @@ def running(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
     except (OSError, IndexError):
         return False
+
+
+def test_a_trial_asking_for_more_than_the_cluster_has_is_one_line(ray_head, postgres_schema_url, tmp_path):
+    pipeline = tmp_path / "gpu.py"
+    faulty = FAULTY.format(claim=str(tmp_path / "unused"))
+    pipeline.write_text(faulty.replace('trial_resources = {"cpus": 1}', 'trial_resources = {"gpus": 1}'))
+    done = optimize(
+        [str(pipeline), "--storage", postgres_schema_url, "--executor", "ray", "--ray-address",
+         ray_head.address, "-n", "2", "--study", "gpu"],
+        tmp_path,
+        timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr[-2000:]
+    lines = done.stderr.strip().splitlines()
+    assert lines[-1] == (
+        "error: each trial asks Ray for 1 GPU but the cluster has 0; lower trial_resources['gpus'] in "
+        "the pipeline file or add nodes that have it"
+    ), done.stderr[-2000:]
+    assert rt.load_study(study_name="gpu", storage=postgres_schema_url).trials == []
+
+
+API_SCRIPT = """
+import sys
+import ragtune as rt
+from ragtune.distributed import RayExecutor
+from ragtune.pipelines import Pipeline, chunkers, readers, retrievers
+from ragtune.tuner import Tuner
+
+def pipeline(trial):  # defined in __main__: it travels to the workers by value
+    size = trial.suggest_int("size", 256, 1024, step=256)
+    return Pipeline(chunker=chunkers.Window(size, 32), retriever=retrievers.BM25(),
+                    reader=readers.Extractive(), k=5)
+
+seen = []
+tuner = Tuner(pipeline, "python-docs", objectives=["ndcg@10:max"], storage=sys.argv[1], study_name="api",
+              max_questions=20, seed=5, executor=RayExecutor(address=sys.argv[2], workers=2))
+tuner.optimize(n_trials=4, callbacks=[lambda study, t: seen.append(t.number)])
+print(sorted(seen), len(tuner.study.trials))
+"""
+
+
+def test_the_python_api_runs_a_tuner_on_ray(ray_head, postgres_schema_url, tmp_path):
+    script = tmp_path / "api.py"
+    script.write_text(API_SCRIPT)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    done = subprocess.run(
+        [sys.executable, str(script), postgres_schema_url, ray_head.address],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip() == "[0, 1, 2, 3] 4"  # the driver's callbacks saw every trial
+    trials = rt.load_study(study_name="api", storage=postgres_schema_url).trials
+    assert all(t.state.is_finished() and t.system_attrs.get(RAY_TASK_ATTR) for t in trials)
+    # The workers built their chunks and indexes into the driver's cache folder (the driver builds none).
+    assert list((tmp_path / ".ragtune" / "cache").rglob("*.rtc"))

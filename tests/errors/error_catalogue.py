@@ -160,6 +160,7 @@ DATA = "Datasets"
 URLS = "Storage URLs and servers"
 FILE = "Pipeline files (ragtune optimize / worker)"
 CLI = "Command line"
+REPORT = "Reports (ragtune report)"
 
 CASES: list[Case] = [
     # -- studies ---------------------------------------------------------------------------------
@@ -719,6 +720,24 @@ CASES: list[Case] = [
         "ConfigError",
         "price_per_1k_input must be >= 0 (US dollars per 1k tokens), but got price_per_1k_input=-0.5",
     ),
+    Case(
+        "STAGE-12",
+        STAGES,
+        'retrievers.BM25(stemmer="klingon") (not a Snowball language)',
+        lambda c: __import__("ragtune.pipelines", fromlist=["x"]).retrievers.BM25(stemmer="klingon"),
+        "ConfigError",
+        "BM25: stemmer must be None or a Snowball language ("
+        + ", ".join(__import__("ragtune.pipelines.analyzer", fromlist=["x"]).SNOWBALL_LANGUAGES)
+        + "), but got stemmer='klingon'",
+    ),
+    Case(
+        "STAGE-13",
+        STAGES,
+        'chunkers.Recursive(512, title="all")',
+        lambda c: __import__("ragtune.pipelines", fromlist=["x"]).chunkers.Recursive(512, title="all"),
+        "ConfigError",
+        "Recursive: title must be 'each', 'first' or 'none', but got title='all'",
+    ),
     # -- datasets (tests/datasets/test_dataset_errors.py has every row-level case) ----------------
     Case(
         "DATA-01",
@@ -1188,6 +1207,41 @@ CASES: list[Case] = [
         "CLI",
         "model file '<tmp>/notes.txt' is not a GGUF file (it starts with b'just', not b'GGUF'); "
         "pass a .gguf model (convert others with llama.cpp's convert_hf_to_gguf.py)",
+    ),
+    Case(
+        "REPORT-01",
+        REPORT,
+        "ragtune report empty (a study with no trials)",
+        lambda c: c.cli("report", "empty", "--storage", c.url, "-o", f"{c.tmp}/r.html"),
+        "CLI",
+        "study 'empty' has no trials; run some first (ragtune optimize ...)",
+    ),
+    Case(
+        "REPORT-02",
+        REPORT,
+        "ragtune report kept -o missing_folder/r.html",
+        lambda c: c.cli("report", "kept", "--storage", c.url, "-o", f"{c.tmp}/none/r.html"),
+        "CLI",
+        "cannot write the report to '<tmp>/none/r.html': folder '<tmp>/none' does not exist; "
+        "create it or pass another -o",
+    ),
+    Case(
+        "REPORT-03",
+        REPORT,
+        "ragtune report kept -o some_folder/",
+        lambda c: c.cli("report", "kept", "--storage", c.url, "-o", str(c.tmp)),
+        "CLI",
+        "cannot write the report to '<tmp>': it is a directory; pass a file path with -o",
+    ),
+    Case(
+        "REPORT-04",
+        REPORT,
+        "ragtune report kept -o some_file.txt/r.html (a path under a file)",
+        lambda c: c.cli(
+            "report", "kept", "--storage", c.url, "-o", pipeline_file(c, "f.txt", "x") + "/r.html"
+        ),
+        "CLI",
+        "cannot write the report to '<tmp>/f.txt/r.html': Not a directory; pass a writable path with -o",
     ),
 ]
 

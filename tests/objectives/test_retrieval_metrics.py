@@ -1,4 +1,5 @@
-"""Retrieval metrics agree with trec_eval (through pytrec_eval) on random graded runs with tied scores."""
+"""Retrieval metrics agree with trec_eval (through pytrec_eval) on random graded runs with tied scores,
+and MRR with the MS MARCO evaluator (through ir-measures) as a second, independent reference."""
 
 from __future__ import annotations
 
@@ -178,3 +179,23 @@ def test_dedupe_keeps_first_occurrence() -> None:
 def test_bad_input_is_a_validation_error(ranking: object, k: object, message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         ndcg_at_k(ranking, {"a": 1}, k=k)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("k", CUTOFFS)
+def test_mrr_matches_the_ms_marco_evaluator(k: int) -> None:
+    """A second, independent reference: ir-measures' ``msmarco`` provider (the MS MARCO evaluation
+    script's reciprocal rank, in Python, no trec_eval). Scores are distinct so both orders agree."""
+    irm = pytest.importorskip("ir_measures")
+    rng = np.random.default_rng(7)
+    qrels: dict[str, dict[str, int]] = {}
+    run: dict[str, dict[str, float]] = {}
+    for i in range(200):
+        q, r = _random_query(rng)
+        qrels[f"q{i}"] = q
+        run[f"q{i}"] = {doc: float(s) for doc, s in zip(r, rng.permutation(len(r)) + 0.5, strict=True)}
+    measure = irm.RR @ k
+    got = {m.query_id: m.value for m in irm.msmarco.iter_calc([measure], qrels, run)}
+    assert len(got) > 150  # queries with a relevant document retrieved somewhere
+    for qid in run:
+        expected = got.get(qid, 0.0)
+        assert mrr_at_k(run[qid], qrels[qid], k=k) == pytest.approx(expected, abs=1e-12), (qid, k)

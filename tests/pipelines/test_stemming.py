@@ -123,3 +123,15 @@ def test_missing_pystemmer_is_one_line_with_the_pip_command(monkeypatch) -> None
         "stemmer='english' needs PyStemmer, which is not installed; pip install 'ragtune[stem]'"
     )
     retrievers.BM25()  # no stemmer: nothing to install
+
+
+def test_the_extractive_reader_matches_stemmed_terms() -> None:
+    from ragtune.pipelines import readers
+
+    context = ["Nothing here. The enzyme runs faster at high temperatures. Other words."]
+    assert readers.Extractive().read("running enzymes", context).answer == ""  # no shared term unstemmed
+    stemmed = readers.Extractive(stemmer="english")
+    assert stemmed.read("running enzymes", context).answer == "The enzyme runs faster at high temperatures."
+    assert stemmed.params.stemmer == "english"
+    with pytest.raises(ConfigError, match=r"^Extractive: stemmer must be None or a Snowball language"):
+        readers.Extractive(stemmer="klingon")

@@ -53,7 +53,7 @@ def install_hooks(killer: Killer) -> None:
     import sqlalchemy as sa
 
     from ragtune.core.study import Study
-    from ragtune.storage.sql import duckdb_sql
+    from ragtune.storage.sql import duckdb_file
     from ragtune.storage.sql.storage import SQLStorage
 
     sa.event.listen(sa.engine.Engine, "commit", lambda conn: killer.hit("commit"))
@@ -72,13 +72,13 @@ def install_hooks(killer: Killer) -> None:
         def __getattr__(self, name: str) -> Any:
             return getattr(self._raw, name)
 
-    real_init = duckdb_sql.DuckDBFile.__init__
+    real_init = duckdb_file.DuckDBFile.__init__
 
     def init(self: Any, *args: Any, **kwargs: Any) -> None:
         real_init(self, *args, **kwargs)
         self.raw = RawProxy(self.raw)
 
-    duckdb_sql.DuckDBFile.__init__ = init  # type: ignore[method-assign]
+    duckdb_file.DuckDBFile.__init__ = init  # type: ignore[method-assign]
 
     real_ask = Study.ask
 

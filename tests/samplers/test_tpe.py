@@ -232,10 +232,20 @@ def test_seeded_runs_are_reproducible_and_reseed_changes_them() -> None:
 def test_threads_share_one_sampler() -> None:
     sampler = TPESampler(seed=0)
     study = rt.create_study(sampler=sampler)
-    study.optimize(branin, n_trials=60, n_jobs=2)
-    assert len(study.trials) == 60
+    together = threading.Barrier(2, timeout=30)  # the first two trials must run at the same time
+    threads: set[int] = set()
+
+    def objective(trial: Trial) -> float:
+        threads.add(threading.get_ident())
+        if trial.number < 2:
+            together.wait()  # raises BrokenBarrierError (the trial fails) unless two threads run
+        return branin(trial)
+
+    study.optimize(objective, n_trials=60, n_jobs=2)
+    assert len(threads) == 2 and not together.broken
+    assert sorted(t.number for t in study.trials) == list(range(60))
     assert sum(t.state is TrialState.COMPLETE for t in study.trials) == 60
-    assert threading.active_count() >= 1
+    assert len({(t.params["x"], t.params["y"]) for t in study.trials}) == 60  # no draw handed out twice
 
 
 @pytest.mark.parametrize(

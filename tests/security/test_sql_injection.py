@@ -210,14 +210,18 @@ _SQL_START = (
 #: f-strings that build SQL, with what they interpolate; each was read and holds identifiers (quoted by the
 #: dialect), "?" placeholders, or, for COPY, a file path with its quotes doubled.
 REVIEWED = {
-    ("ragtune/storage/sql/duckdb_sql.py", "_insert_sql"): "quoted table/column names and ? placeholders",
-    ("ragtune/storage/sql/duckdb_sql.py", "delete_where_trial"): "quoted table name, ? placeholders",
-    ("ragtune/storage/sql/duckdb_sql.py", "update_trial"): "quoted column names, ? placeholders",
+    ("ragtune/storage/sql/duckdb_file.py", "_insert_sql"): "quoted table/column names and ? placeholders",
     (
-        "ragtune/storage/sql/duckdb_loading.py",
+        "ragtune/storage/sql/duckdb_file.py",
+        "delete_where_trial",
+    ): "quoted table and column names, ? placeholders",
+    ("ragtune/storage/sql/duckdb_file.py", "update_trial"): "quoted column names, ? placeholders",
+    ("ragtune/storage/sql/duckdb_file.py", "replay"): "? placeholders only",
+    (
+        "ragtune/storage/sql/duckdb_file.py",
         "_vectors",
     ): "schema table/column names (module constants), $sid bound",
-    ("ragtune/storage/sql/duckdb_loading.py", "_attrs"): "a schema table name (module constant), $sid bound",
+    ("ragtune/storage/sql/duckdb_file.py", "_attrs"): "a schema table name (module constant), $sid bound",
     ("ragtune/cli/export.py", "_write"): "the output path, quotes doubled (DuckDB's COPY takes no parameter)",
 }
 

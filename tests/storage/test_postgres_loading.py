@@ -12,7 +12,7 @@ from ragtune.core.frozen_trial import FrozenTrial
 from ragtune.core.trial_state import TrialState
 from ragtune.samplers import RandomSampler
 from ragtune.storage import SQLStorage
-from ragtune.storage.sql import loading, pg_loading, postgres
+from ragtune.storage.sql import postgres, reads
 from ragtune.storage.sql import schema as S
 from ragtune.testing.storage_contract import INT
 
@@ -68,17 +68,17 @@ def _same(a: Any, b: Any) -> None:
         assert a.internals == b.internals
 
 
-def _all_same(bulk: loading.Records, rows: loading.Records) -> None:
+def _all_same(bulk: reads.Records, rows: reads.Records) -> None:
     for tid, rec in rows.items():
         _same(bulk[tid], rec)
 
 
-def _both_reads(url: str) -> tuple[loading.Records, loading.Records]:
+def _both_reads(url: str) -> tuple[reads.Records, reads.Records]:
     """The test study read row by row and in bulk (then deleted)."""
     storage, sid = _study(url)
     try:
         with storage._b._auto.connect() as conn:
-            return loading.load_records(conn, S.trials.c.study_id == sid), pg_loading.load_study(conn, sid)
+            return reads.load_records(conn, S.trials.c.study_id == sid), reads.load_pg_study(conn, sid)
     finally:
         storage.delete_study(sid)
         storage.close()
@@ -98,16 +98,18 @@ def test_hash_collisions_fall_back_to_the_row_read(
     postgres_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for name in ("_CELLS", "_KINDS"):  # every pair gets the same key
-        monkeypatch.setattr(pg_loading, name, getattr(pg_loading, name).replace(pg_loading._KEY, "0::int8"))
+        monkeypatch.setattr(reads, name, getattr(reads, name).replace(reads._KEY, "0::int8"))
     fallbacks: list[bool] = []
+    real = reads.load_records
 
-    def row_read(conn: Any, where: Any, *, params: bool = True) -> loading.Records:
+    def row_read(conn: Any, where: Any, *, params: bool = True) -> reads.Records:
         fallbacks.append(params)
-        return loading.load_records(conn, where, params=params)
+        return real(conn, where, params=params)
 
-    monkeypatch.setattr(pg_loading, "load_records", row_read)
+    monkeypatch.setattr(reads, "load_records", row_read)
     rows, bulk = _both_reads(postgres_url)
-    assert fallbacks == [False, True]  # the records without params, then the whole row read
+    # The reference row read, then the bulk read's records without params and its whole-row fallback.
+    assert fallbacks == [True, False, True]
     _all_same(bulk, rows)
 
 
@@ -118,9 +120,9 @@ def test_a_server_without_the_hash_function_gets_the_row_read(
     """PostgreSQL before 11 has no hashtextextended: the read falls back, the connection stays usable."""
     for name in ("_CELLS", "_KINDS"):
         monkeypatch.setattr(
-            pg_loading,
+            reads,
             name,
-            getattr(pg_loading, name).replace("hashtextextended", "ragtune_no_such_function"),
+            getattr(reads, name).replace("hashtextextended", "ragtune_no_such_function"),
         )
     rows, bulk = _both_reads(postgres_url)
     assert len(bulk) == len(rows) == 43
@@ -137,8 +139,8 @@ def test_study_trials_use_the_bulk_read_and_keep_what_they_read(
     storage.close()
     monkeypatch.setattr(postgres, "_BULK_IDS", 5)
     calls: list[int] = []
-    real = pg_loading.load_study
-    monkeypatch.setattr(pg_loading, "load_study", lambda conn, s: calls.append(s) or real(conn, s))
+    real = reads.load_pg_study
+    monkeypatch.setattr(postgres, "load_pg_study", lambda conn, s: calls.append(s) or real(conn, s))
     fresh = SQLStorage(postgres_url)
     try:
         study = ragtune.load_study(study_name=name, storage=fresh)

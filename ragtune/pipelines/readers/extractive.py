@@ -10,7 +10,7 @@ from pydantic import Field
 from ragtune.pipelines.analyzer import AnalyzerParams, analyze
 from ragtune.pipelines.records import ReaderOutput
 from ragtune.pipelines.spans import sentence_spans
-from ragtune.pipelines.stage import ParamStage, StageParams
+from ragtune.pipelines.stage import ParamStage, StageParams, validate_params
 
 __all__ = ["Extractive", "ExtractiveParams", "rank_sentences"]
 
@@ -20,21 +20,26 @@ _OPTIONS = AnalyzerParams(stopwords="english")
 class ExtractiveParams(StageParams):
     max_sentences: int = Field(default=1, gt=0)
     """How many of the best sentences make the answer."""
+    stemmer: str | None = None
+    """Snowball stemmer for matching question and sentence terms (``"english"``, ...), or None."""
 
 
-def rank_sentences(question: str, context: Sequence[str]) -> list[tuple[int, str]]:
+def rank_sentences(
+    question: str, context: Sequence[str], *, options: AnalyzerParams = _OPTIONS
+) -> list[tuple[int, str]]:
     """Context sentences as ``(overlap, sentence)``, best first, dropping those that share no term.
 
-    ``overlap`` counts distinct non-stopword question terms (case-folded, punctuation stripped) found in
-    the sentence. Ties go to the sentence from the better-ranked chunk, then the earlier one in it.
+    ``overlap`` counts distinct non-stopword question terms (case-folded, punctuation stripped, stemmed
+    when ``options`` say so) found in the sentence. Ties go to the sentence from the better-ranked
+    chunk, then the earlier one in it.
     """
-    wanted = set(analyze(question, _OPTIONS))
+    wanted = set(analyze(question, options))
     scored: list[tuple[int, int, str]] = []
     order = 0
     for text in context:
         for start, end in sentence_spans(text):
             sentence = text[start:end]
-            overlap = len(wanted.intersection(analyze(sentence, _OPTIONS)))
+            overlap = len(wanted.intersection(analyze(sentence, options)))
             if overlap > 0:
                 scored.append((overlap, order, sentence))
             order += 1
@@ -53,9 +58,13 @@ class Extractive(ParamStage[ExtractiveParams]):
     version: ClassVar[str] = "1"
     Params: ClassVar[type[StageParams]] = ExtractiveParams
 
-    def __init__(self, max_sentences: int = 1) -> None:
-        super().__init__(max_sentences=max_sentences)
+    def __init__(self, max_sentences: int = 1, *, stemmer: str | None = None) -> None:
+        super().__init__(max_sentences=max_sentences, stemmer=stemmer)
+        # Validates the stemmer now (unknown language, PyStemmer missing), not at the first question.
+        self._options = validate_params(
+            "Extractive", AnalyzerParams, {"stopwords": "english", "stemmer": stemmer}
+        )
 
     def read(self, question: str, context: Sequence[str]) -> ReaderOutput:
-        best = rank_sentences(question, context)[: self.params.max_sentences]
+        best = rank_sentences(question, context, options=self._options)[: self.params.max_sentences]
         return ReaderOutput(" ".join(sentence for _, sentence in best))

@@ -3,7 +3,7 @@
 DuckDB lets one process open a file for writing, so no other writer can change it behind this
 process's back: trials are kept in memory by :class:`~ragtune.storage.bookkeeping.TrialBook` (reads
 never touch the file) and every change is stored before the call returns. A trial's row, params,
-attrs and constraints go to the journal next to the file (:class:`~ragtune.storage.sql.duckdb_sql.
+attrs and constraints go to the journal next to the file (:class:`~ragtune.storage.sql.duckdb_file.
 Journal`, one append each); each report and the finish are DuckDB transactions that also write the
 trial's row and details so far. Rows of earlier trials still running are written first, so numbers
 in the file never have gaps. Opening the file replays a journal a dead process left, so what any
@@ -25,15 +25,13 @@ from ragtune.core.distributions import AnyDistribution
 from ragtune.core.trial_state import TrialState
 from ragtune.log import get_logger
 from ragtune.storage.base import StudySummary
-from ragtune.storage.bookkeeping import StudyTrials, TrialBook
+from ragtune.storage.bookkeeping import StudyTrials, TrialBook, requeue_template
 from ragtune.storage.records import STATE_NAMES, TrialRecord, distribution_json
 from ragtune.storage.sql import schema as S
 from ragtune.storage.sql import studies, writes
 from ragtune.storage.sql.connect import Target
-from ragtune.storage.sql.duckdb_loading import load_study
-from ragtune.storage.sql.duckdb_sql import JOURNAL_SUFFIX, DuckDBFile, Journal, replay
-from ragtune.storage.sql.liveness import requeue_template
-from ragtune.storage.sql.study_ops import SQLStudies, locked
+from ragtune.storage.sql.duckdb_file import JOURNAL_SUFFIX, DuckDBFile, Journal, load_study, replay
+from ragtune.storage.sql.studies import SQLStudies, locked
 
 _log = get_logger("storage")
 _DEAD = "the process running this trial stopped before it finished (found RUNNING when the file was opened)"

@@ -37,11 +37,11 @@ from ragtune.storage.records import (
     json_copy,
     record_from_template,
 )
-from ragtune.storage.sql import liveness, pg_loading, studies, writes
-from ragtune.storage.sql import pg_statements as Q
+from ragtune.storage.sql import postgres_sql as Q
 from ragtune.storage.sql import schema as S
-from ragtune.storage.sql.loading import driver_rows, load_by_ids
-from ragtune.storage.sql.study_ops import SQLStudies
+from ragtune.storage.sql import studies, writes
+from ragtune.storage.sql.reads import driver_rows, load_by_ids, load_pg_study
+from ragtune.storage.sql.studies import SQLStudies
 
 _T, _ST = S.trials, S.studies
 _BULK_IDS = 2000  # above this many trials to fetch, read the whole study instead of an id list
@@ -301,7 +301,7 @@ class PostgresStore(SQLStudies):
                 else:
                     hits[i] = snap
         if len(missing) > _BULK_IDS:
-            return hits, pg_loading.load_study(conn, study_id)
+            return hits, load_pg_study(conn, study_id)
         return hits, load_by_ids(conn, missing)
 
     def get_all_trials(
@@ -372,7 +372,7 @@ class PostgresStore(SQLStudies):
             if last is not None and now - last < self.heartbeat_interval / 2:
                 return []
             self._sweeps[study_id] = now
-        return liveness.fail_stale(
+        return Q.fail_stale(
             self._engine, study_id, grace_period=self.grace_period, requeue=self.requeue_failed
         )
 

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Container, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, Literal
+from typing import Any, Concatenate, Generic, Literal, ParamSpec, TypeVar, overload
 
 import sqlalchemy as sa
 
-from ragtune.core.directions import StudyDirection
-from ragtune.core.distributions import AnyDistribution
-from ragtune.core.frozen_trial import FrozenTrial
-from ragtune.core.trial_state import TrialState
 from ragtune.exceptions import RagtuneError, StorageError, ValidationError
-from ragtune.storage.base import Storage, StudySummary, TrialsDelta
+from ragtune.storage.base import Storage
 from ragtune.storage.sql.connect import (
     Target,
     connection_error,
@@ -22,12 +18,40 @@ from ragtune.storage.sql.connect import (
     operation_error,
     parse_target,
 )
-from ragtune.storage.sql.duckdb_sql import DuckDBFile
+from ragtune.storage.sql.duckdb_file import DuckDBFile
 from ragtune.storage.sql.duckdb_store import DuckDBStore
 from ragtune.storage.sql.migrations import ensure_schema
 from ragtune.storage.sql.postgres import PostgresStore
 
 _DEFAULT_PG_HEARTBEAT = 10.0
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class _Forward(Generic[P, R]):
+    """A Storage method of :class:`SQLStorage`: the backend's method of the same name, called
+    inside the storage's error boundary (its signature is the Storage method's)."""
+
+    def __init__(self, method: Callable[Concatenate[Any, P], R]) -> None:
+        self._name = method.__name__
+
+    @overload
+    def __get__(self, storage: None, owner: type | None = None) -> _Forward[P, R]: ...
+
+    @overload
+    def __get__(self, storage: SQLStorage, owner: type | None = None) -> Callable[P, R]: ...
+
+    def __get__(self, storage: SQLStorage | None, owner: type | None = None) -> Any:
+        if storage is None:  # looked up on the class
+            return self
+        name = self._name
+
+        def call(*args: P.args, **kwargs: P.kwargs) -> R:
+            with storage._boundary():
+                result: R = getattr(storage._b, name)(*args, **kwargs)
+                return result
+
+        return call
 
 
 class SQLStorage(Storage):
@@ -119,124 +143,32 @@ class SQLStorage(Storage):
                 raise operation_error(e, self._target) from e
             raise
 
-    # -- studies ---------------------------------------------------------------------------
-    def create_new_study(self, directions: Sequence[StudyDirection], study_name: str) -> int:
-        with self._boundary():
-            return self._b.create_new_study(directions, study_name)
-
-    def delete_study(self, study_id: int) -> None:
-        with self._boundary():
-            self._b.delete_study(study_id)
-
-    def get_study_id_from_name(self, study_name: str) -> int:
-        with self._boundary():
-            return self._b.get_study_id_from_name(study_name)
-
-    def get_study_name_from_id(self, study_id: int) -> str:
-        with self._boundary():
-            return self._b.get_study_name_from_id(study_id)
-
-    def get_study_directions(self, study_id: int) -> tuple[StudyDirection, ...]:
-        with self._boundary():
-            return self._b.get_study_directions(study_id)
-
-    def get_all_studies(self) -> list[StudySummary]:
-        with self._boundary():
-            return self._b.get_all_studies()
-
-    def set_study_user_attr(self, study_id: int, key: str, value: Any) -> None:
-        with self._boundary():
-            self._b.set_study_user_attr(study_id, key, value)
-
-    def get_study_user_attrs(self, study_id: int) -> dict[str, Any]:
-        with self._boundary():
-            return self._b.get_study_user_attrs(study_id)
-
-    def set_study_system_attr(self, study_id: int, key: str, value: Any) -> None:
-        with self._boundary():
-            self._b.set_study_system_attr(study_id, key, value)
-
-    def get_study_system_attrs(self, study_id: int) -> dict[str, Any]:
-        with self._boundary():
-            return self._b.get_study_system_attrs(study_id)
-
-    # -- trials ----------------------------------------------------------------------------
-    def create_new_trial(self, study_id: int, template: FrozenTrial | None = None) -> FrozenTrial:
-        with self._boundary():
-            return self._b.create_new_trial(study_id, template)
-
-    def claim_waiting_trial(self, study_id: int) -> FrozenTrial | None:
-        with self._boundary():
-            return self._b.claim_waiting_trial(study_id)
-
-    def set_trial_param(
-        self, trial_id: int, name: str, internal: float, distribution: AnyDistribution
-    ) -> None:
-        with self._boundary():
-            self._b.set_trial_param(trial_id, name, internal, distribution)
-
-    def set_trial_intermediate_value(
-        self,
-        trial_id: int,
-        step: int,
-        values: tuple[float, ...],
-        scores: tuple[tuple[float, ...], ...] | None = None,
-    ) -> None:
-        with self._boundary():
-            self._b.set_trial_intermediate_value(trial_id, step, values, scores)
-
-    def set_trial_user_attr(self, trial_id: int, key: str, value: Any) -> None:
-        with self._boundary():
-            self._b.set_trial_user_attr(trial_id, key, value)
-
-    def set_trial_system_attr(self, trial_id: int, key: str, value: Any) -> None:
-        with self._boundary():
-            self._b.set_trial_system_attr(trial_id, key, value)
-
-    def set_trial_constraints(self, trial_id: int, constraints: tuple[float, ...]) -> None:
-        with self._boundary():
-            self._b.set_trial_constraints(trial_id, constraints)
-
-    def finish_trial(
-        self,
-        trial_id: int,
-        state: TrialState,
-        values: tuple[float, ...] | None = None,
-        fail_reason: str | None = None,
-    ) -> FrozenTrial:
-        with self._boundary():
-            return self._b.finish_trial(trial_id, state, values, fail_reason)
-
-    def get_trial(self, trial_id: int) -> FrozenTrial:
-        with self._boundary():
-            return self._b.get_trial(trial_id)
-
-    def get_trial_id_from_number(self, study_id: int, number: int) -> int:
-        with self._boundary():
-            return self._b.get_trial_id_from_number(study_id, number)
-
-    def get_all_trials(
-        self, study_id: int, *, states: Container[TrialState] | None = None
-    ) -> list[FrozenTrial]:
-        with self._boundary():
-            return self._b.get_all_trials(study_id, states=states)
-
-    def get_n_trials(self, study_id: int, *, states: Container[TrialState] | None = None) -> int:
-        with self._boundary():
-            return self._b.get_n_trials(study_id, states=states)
-
-    def read_trials_since(self, study_id: int, cursor: int) -> TrialsDelta:
-        with self._boundary():
-            return self._b.read_trials_since(study_id, cursor)
-
-    # -- liveness and lifetime -------------------------------------------------------------
-    def record_heartbeat(self, trial_id: int) -> None:
-        with self._boundary():
-            self._b.record_heartbeat(trial_id)
-
-    def fail_stale_trials(self, study_id: int) -> list[int]:
-        with self._boundary():
-            return self._b.fail_stale_trials(study_id)
+    # -- the Storage API: the backend's methods, called inside the boundary -------------------
+    create_new_study = _Forward(Storage.create_new_study)
+    delete_study = _Forward(Storage.delete_study)
+    get_study_id_from_name = _Forward(Storage.get_study_id_from_name)
+    get_study_name_from_id = _Forward(Storage.get_study_name_from_id)
+    get_study_directions = _Forward(Storage.get_study_directions)
+    get_all_studies = _Forward(Storage.get_all_studies)
+    set_study_user_attr = _Forward(Storage.set_study_user_attr)
+    get_study_user_attrs = _Forward(Storage.get_study_user_attrs)
+    set_study_system_attr = _Forward(Storage.set_study_system_attr)
+    get_study_system_attrs = _Forward(Storage.get_study_system_attrs)
+    create_new_trial = _Forward(Storage.create_new_trial)
+    claim_waiting_trial = _Forward(Storage.claim_waiting_trial)
+    set_trial_param = _Forward(Storage.set_trial_param)
+    set_trial_intermediate_value = _Forward(Storage.set_trial_intermediate_value)
+    set_trial_user_attr = _Forward(Storage.set_trial_user_attr)
+    set_trial_system_attr = _Forward(Storage.set_trial_system_attr)
+    set_trial_constraints = _Forward(Storage.set_trial_constraints)
+    finish_trial = _Forward(Storage.finish_trial)
+    get_trial = _Forward(Storage.get_trial)
+    get_trial_id_from_number = _Forward(Storage.get_trial_id_from_number)
+    get_all_trials = _Forward(Storage.get_all_trials)
+    get_n_trials = _Forward(Storage.get_n_trials)
+    read_trials_since = _Forward(Storage.read_trials_since)
+    record_heartbeat = _Forward(Storage.record_heartbeat)
+    fail_stale_trials = _Forward(Storage.fail_stale_trials)
 
     def close(self) -> None:
         """Release the connections (PostgreSQL) or the file (DuckDB, once its last user closes)."""

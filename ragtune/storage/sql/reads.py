@@ -1,19 +1,25 @@
-"""Bulk reads: many trials with all their details in a fixed number of queries, whatever their number.
+"""Bulk reads of trials: many trials with all their details in a fixed number of queries.
 
 PostgreSQL reads (a few trials, often) send one UNION ALL query for all detail tables: one round
-trip. A DuckDB study is loaded whole, once, by :mod:`ragtune.storage.sql.duckdb_loading`.
+trip. A whole PostgreSQL study (a worker joining, ``study.trials``, ``trials_dataframe``) has its
+params, most of its rows, packed by the server into one ``bytea`` and read as numpy columns
+(:func:`load_pg_study`). Whole-study loads (DuckDB, PostgreSQL) decode params a block at a time
+(:func:`fill_params`): trials that took the same path through a define-by-run space share one block.
+A DuckDB study is loaded whole by :func:`ragtune.storage.sql.duckdb_file.load_study`.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import lru_cache
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
+import numpy as np
 import sqlalchemy as sa
+from numpy.typing import NDArray
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from ragtune.core.distributions import AnyDistribution, FloatDistribution
@@ -256,3 +262,109 @@ def _fill_union(records: Records, rows: Iterable[Any]) -> None:
         by_kind[row[1]].append(row)
     for kind, slots in _UNION_SLOTS.items():
         _fill(records, kind, map(itemgetter(*slots), by_kind.get(kind, ())))
+
+
+# -- params of a whole study, decoded a block (one define-by-run path) at a time -----------------
+def fill_params(
+    records: Records,
+    kinds: Sequence[Any],
+    trial_ids: NDArray[np.int64],
+    kind_ids: NDArray[np.int64],
+    values: NDArray[np.float64],
+) -> None:
+    """Each trial's params from cells sorted by trial: (trial id, kind number, internal value);
+    ``kinds[k]`` is the (name, distribution JSON) pair numbered ``k``.
+
+    Trials whose cells list the same kinds in the same order (one per path through a define-by-run
+    space) form a block of shape (trials, params); each column is decoded by its distribution at
+    once, and each trial's dicts are built from its row of the block.
+    """
+    names = [str(name) for name, _ in kinds]
+    dists = [distribution(text) for _, text in kinds]
+    starts = np.flatnonzero(np.r_[True, trial_ids[1:] != trial_ids[:-1]])
+    ends = np.r_[starts[1:], len(trial_ids)]
+    signature = kind_ids.astype(np.int32).tobytes()
+    width = np.dtype(np.int32).itemsize
+    paths: defaultdict[bytes, list[int]] = defaultdict(list)
+    for i, (a, b) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
+        paths[signature[a * width : b * width]].append(i)
+    for path, members in paths.items():
+        kind_of = np.frombuffer(path, dtype=np.int32).tolist()
+        keys = [names[k] for k in kind_of]
+        path_dists = {names[k]: dists[k] for k in kind_of}
+        first = starts[members]
+        block = values[first[:, None] + np.arange(len(kind_of))]
+        externals = [dists[k].to_external_many(block[:, j]) for j, k in enumerate(kind_of)]
+        for tid, internals, params in zip(
+            trial_ids[first].tolist(), block.tolist(), zip(*externals, strict=True), strict=True
+        ):
+            rec = records.get(tid)
+            if rec is None:
+                continue
+            rec.params = dict(zip(keys, params, strict=True))
+            if rec.unfinished:  # it will be written again: it keeps its own containers
+                rec.internals = dict(zip(keys, internals, strict=True))
+                rec.distributions = dict(path_dists)
+            else:  # never changes again: the path's distributions are shared, internals not kept
+                rec.distributions = path_dists
+
+
+# -- a whole PostgreSQL study -------------------------------------------------------------------
+_PARAMS = S.trial_params.name
+_KEY = "hashtextextended(name || chr(31) || distribution, 0)"
+_CELLS = (
+    f"SELECT string_agg(int8send(trial_id) || int8send({_KEY}) || float8send(value), ''::bytea) "
+    f"FROM {_PARAMS} WHERE trial_id IN (SELECT trial_id FROM {S.trials.name} WHERE study_id = %(sid)s)"
+)
+_KINDS = f"SELECT DISTINCT name, distribution, {_KEY} FROM {_PARAMS} WHERE trial_id = ANY(%(tids)s)"
+_CELL = np.dtype([("tid", ">i8"), ("key", ">i8"), ("value", ">f8")])
+
+
+def load_pg_study(conn: sa.Connection, study_id: int) -> Records:
+    """Every trial of ``study_id`` with all its details (the same records as
+    ``load_records(conn, trials.study_id == study_id)``), from PostgreSQL.
+
+    Params are sent as ordinary rows psycopg would make a tuple of four Python objects for each;
+    here the server packs them into one ``bytea``: per param the trial id, a 64-bit hash of its
+    (name, distribution) pair and the internal value, each in network byte order, so the client
+    reads the whole table as one numpy array. The pairs themselves are read from the few trials
+    that first show each hash. The other detail tables keep the UNION ALL read.
+    """
+    where = S.trials.c.study_id == study_id
+    records = load_records(conn, where, params=False)
+    if not records:
+        return records
+    raw: Any = conn.connection.driver_connection
+    from psycopg.errors import UndefinedFunction  # the postgres extra: imported only on this path
+
+    try:
+        with raw.cursor() as cur:
+            cur.execute(_CELLS, {"sid": study_id}, binary=True)
+            packed = cur.fetchone()[0]
+            if packed is None:
+                return records  # no params at all
+            cells = np.frombuffer(packed, dtype=_CELL)
+            keys, first = np.unique(cells["key"], return_index=True)
+            cur.execute(_KINDS, {"tids": cells["tid"][first].astype(np.int64).tolist()})
+            kinds = cur.fetchall()
+    except UndefinedFunction:  # a server older than PostgreSQL 11 (no hashtextextended)
+        return load_records(conn, where)
+    except BaseException:
+        conn.invalidate()
+        raise
+    found = np.array([k for _, _, k in kinds], dtype=np.int64)
+    if found.size != keys.size or not np.array_equal(np.sort(found), keys):
+        # A hash shared by two pairs, or a param of a new kind written between the two reads.
+        return load_records(conn, where)
+    order = np.argsort(found)
+    kind_ids = order[np.searchsorted(keys, cells["key"])]
+    by_trial = np.argsort(cells["tid"], kind="stable")  # each trial's params in the order they came
+    with no_gc():
+        fill_params(
+            records,
+            [(name, text) for name, text, _ in kinds],
+            cells["tid"][by_trial].astype(np.int64),
+            kind_ids[by_trial].astype(np.int64),
+            cells["value"][by_trial].astype(np.float64),
+        )
+    return records
