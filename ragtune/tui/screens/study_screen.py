@@ -289,7 +289,17 @@ class StudyScreen(Screen[None]):
             return
         keys = [*self.model.objective_names, NUMBER]
         current = self.state.x_axis if axis == "x" else self.state.y_axis
-        nxt = keys[(keys.index(current) + 1) % len(keys)] if current in keys else keys[0]
+        other = self.state.y_axis if axis == "x" else self.state.x_axis
+        start = keys.index(current) if current in keys else -1
+        # The next metric that is not already on the other axis (never latency against latency).
+        nxt = next(
+            (
+                keys[(start + i) % len(keys)]
+                for i in range(1, len(keys) + 1)
+                if keys[(start + i) % len(keys)] != other
+            ),
+            current,
+        )
         self.query_one(f"#{axis}-axis", Select).value = nxt
 
     def action_goto_knee(self) -> None:
@@ -299,6 +309,12 @@ class StudyScreen(Screen[None]):
             self.notify(f"knee point #{self.view.knee} is not in the table", severity="warning")
 
     def action_choose(self) -> None:
+        # The table's cursor is the truth at the moment of the key press: a highlight message still
+        # on its way (a fast Up then c) must not leave the offer and the detail pane on other trials.
+        under_cursor = self.query_one(TrialTable).selected_number
+        if under_cursor != self.selected:
+            self.selected = under_cursor
+            self._draw_selection()
         trial = self.model.trial(self.selected) if self.model and self.selected is not None else None
         if self.model is None or trial is None:
             self.notify("select a trial first", severity="warning")
@@ -357,4 +373,7 @@ class StudyScreen(Screen[None]):
             path = Path(self.model.chosen_path)
         chosen = path is not None
         default = default_choice_path(self.study_name, self.rt_app.choice_dir)
-        self.app.push_screen(SnippetScreen(path if path is not None else default, chosen=chosen))
+        source = self.model.pipeline_file if self.model is not None else None
+        self.app.push_screen(
+            SnippetScreen(path if path is not None else default, chosen=chosen, pipeline_file=source)
+        )
