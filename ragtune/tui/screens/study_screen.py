@@ -48,21 +48,22 @@ FILTER_HINT = "filter: press / and type e.g. latency_p95_ms <= 80, safety_pass_r
 class StudyScreen(Screen[None]):
     """One study; re-read through the storage in a worker thread every ``refresh_interval`` seconds."""
 
+    # Short words, so that every shown key fits an 80-column footer (? lists them all in full).
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "app.help", "Help"),
         Binding("v", "app.views", "Views"),  # analysis views (screens/views.py); early, so 80 columns show it
         Binding("slash", "focus_filter", "Filter"),
-        Binding("a", "toggle_all", "Front/all"),
+        Binding("a", "toggle_all", "All"),
         Binding("s", "cycle_sort", "Sort"),
         Binding("S", "reverse_sort", "Reverse", show=False),
-        Binding("x", "cycle_axis('x')", "X axis"),
-        Binding("y", "cycle_axis('y')", "Y axis"),
+        Binding("x", "cycle_axis('x')", "X"),
+        Binding("y", "cycle_axis('y')", "Y"),
         Binding("z", "toggle_zoom", "Zoom", show=False),
         Binding("k", "goto_knee", "Knee"),
         Binding("c", "choose", "Choose"),
-        Binding("p", "snippet", "Python"),
+        Binding("p", "snippet", "Code"),
         Binding("ctrl+r,f5", "reload", "Reload", show=False),
-        Binding("escape", "back", "Studies"),
+        Binding("escape", "back", "Back"),
         Binding("q", "app.quit", "Quit", show=False),
     ]
 
