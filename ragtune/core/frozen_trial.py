@@ -16,13 +16,26 @@ def _empty() -> Mapping[Any, Any]:
     return MappingProxyType({})
 
 
+#: Trial system attr holding the names given to ``set_constraint(key, value)``, in order.
+CONSTRAINT_NAMES_ATTR = "ragtune:constraint_names"
+
+
+def _as_vector(value: Any) -> tuple[float, ...]:
+    if isinstance(value, tuple | list):
+        return tuple(float(v) for v in value)
+    return (float(value),)
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class FrozenTrial:
     """A trial as stored: never changes once returned (storages hand out new snapshots).
 
-    ``intermediate_values`` maps a step to the vector reported at that step (one value per
-    objective); ``intermediate_scores`` maps a step to per-question score rows reported with it.
-    ``constraints`` holds one value per constraint; a trial is feasible when all are ``<= 0``.
+    ``intermediate_values`` maps a step to the value reported at that step, as Optuna does: a float
+    where one value was reported (always so in a single-objective study), a tuple where a vector was
+    (one value per objective). ``intermediate_vectors`` holds every report as a tuple, which is
+    what samplers and pruners read. ``intermediate_scores`` maps a step to the per-question score
+    rows reported with it. ``constraints`` holds one value per constraint (``named_constraints``
+    the same values by name); a trial is feasible when all are ``<= 0``.
     """
 
     number: int
@@ -32,13 +45,24 @@ class FrozenTrial:
     distributions: Mapping[str, AnyDistribution] = field(default_factory=_empty)
     user_attrs: Mapping[str, Any] = field(default_factory=_empty)
     system_attrs: Mapping[str, Any] = field(default_factory=_empty)
-    intermediate_values: Mapping[int, tuple[float, ...]] = field(default_factory=_empty)
+    intermediate_values: Mapping[int, float | tuple[float, ...]] = field(default_factory=_empty)
     intermediate_scores: Mapping[int, tuple[tuple[float, ...], ...]] = field(default_factory=_empty)
     constraints: tuple[float, ...] | None = None
     datetime_start: dt.datetime | None = None
     datetime_complete: dt.datetime | None = None
     fail_reason: str | None = None
     trial_id: int = -1
+    intermediate_vectors: Mapping[int, tuple[float, ...]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        given = self.intermediate_values
+        if not given:  # most trials (cheap: storages build many snapshots)
+            object.__setattr__(self, "intermediate_vectors", given)
+            return
+        vectors = {int(step): v if type(v) is tuple else _as_vector(v) for step, v in given.items()}
+        public = {step: v[0] if len(v) == 1 else v for step, v in vectors.items()}
+        object.__setattr__(self, "intermediate_vectors", MappingProxyType(vectors))
+        object.__setattr__(self, "intermediate_values", MappingProxyType(public))
 
     @property
     def value(self) -> float | None:
@@ -48,6 +72,19 @@ class FrozenTrial:
         if len(self.values) != 1:
             raise ValueError(f"trial {self.number} has {len(self.values)} values; use .values")
         return self.values[0]
+
+    @property
+    def named_constraints(self) -> dict[str, float]:
+        """Constraint values by name (Optuna 5's ``constraints`` form); ``{}`` when none were set.
+
+        Names come from ``set_constraint(key, value)``; values set as a vector are named ``"0"``, ``"1"``...
+        """
+        if self.constraints is None:
+            return {}
+        names = self.system_attrs.get(CONSTRAINT_NAMES_ATTR)
+        if not isinstance(names, list | tuple) or len(names) != len(self.constraints):
+            names = [str(i) for i in range(len(self.constraints))]
+        return {str(k): v for k, v in zip(names, self.constraints, strict=True)}
 
     @property
     def last_step(self) -> int | None:

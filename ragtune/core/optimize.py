@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import threading
@@ -108,6 +109,7 @@ def run_optimize(
     n_jobs: int,
     catch: Iterable[type[Exception]] | type[Exception],
     callbacks: Sequence[Callback] | None,
+    gc_after_trial: bool = False,
 ) -> None:
     if n_trials is not None and (isinstance(n_trials, bool) or n_trials < 0):
         raise ValidationError(f"n_trials must be >= 0, but got n_trials={n_trials!r}")
@@ -124,7 +126,11 @@ def run_optimize(
     def worker() -> None:
         while budget.take():
             try:
-                frozen = run_trial(study, func, catch_tuple)
+                try:
+                    frozen = run_trial(study, func, catch_tuple)
+                finally:
+                    if gc_after_trial:
+                        gc.collect()
                 for cb in callbacks or ():
                     cb(study, frozen)
             except BaseException as e:
