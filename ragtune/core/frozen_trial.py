@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -126,6 +126,38 @@ class FrozenTrial:
     @property
     def feasible(self) -> bool:
         return self.constraints is None or all(c <= 0 for c in self.constraints)
+
+    # -- replaying the trial through an objective, as Optuna's FrozenTrial allows ----------------
+    def suggest_float(
+        self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False
+    ) -> float:
+        """The stored value of ``name`` (so ``objective(study.best_trial)`` replays the best trial)."""
+        return float(self._replay().suggest_float(name, low, high, step=step, log=log))
+
+    def suggest_int(self, name: str, low: int, high: int, *, step: int = 1, log: bool = False) -> int:
+        return int(self._replay().suggest_int(name, low, high, step=step, log=log))
+
+    def suggest_categorical(self, name: str, choices: Sequence[Any]) -> Any:
+        return self._replay().suggest_categorical(name, choices)
+
+    def report(self, value: float | Sequence[float], step: int, **_: Any) -> None:
+        """Nothing to record on a snapshot: replaying ignores reports."""
+
+    def should_prune(self) -> bool:
+        return False
+
+    def set_user_attr(self, key: str, value: Any) -> None:
+        from ragtune.exceptions import ValidationError
+
+        raise ValidationError(
+            f"trial {self.number} is a stored snapshot and cannot change (set_user_attr({key!r})); "
+            "replay it with rt.FixedTrial(dict(trial.params)) to record attrs"
+        )
+
+    def _replay(self) -> Any:
+        from ragtune.core.fixed_trial import FixedTrial
+
+        return FixedTrial(dict(self.params), number=self.number)
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         """Pickle and ``copy.deepcopy`` support (read-only mappings go as plain dicts)."""
