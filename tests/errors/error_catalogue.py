@@ -1058,6 +1058,16 @@ CASES: list[Case] = [
         "postgresql+psycopg://user@host/db, or drop --workers",
     ),
     Case(
+        "CLI-21",
+        CLI,
+        "ragtune optimize tiny.py --executor ray (DuckDB storage)",
+        lambda c: optimize(c, tiny(c), "--executor", "ray"),
+        "CLI",
+        "--executor ray needs PostgreSQL storage, which every node can reach, but got "
+        "duckdb:///<tmp>/kept.duckdb; use --storage postgresql+psycopg://user@host:5432/db (DuckDB allows "
+        "one process)",
+    ),
+    Case(
         "CLI-04",
         CLI,
         "ragtune optimize tiny.py --sampler grid (no grid in the file)",
