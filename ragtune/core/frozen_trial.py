@@ -8,8 +8,14 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from ragtune.core.distributions import AnyDistribution
+from ragtune.core.distributions import (
+    AnyDistribution,
+    categorical_distribution,
+    float_distribution,
+    int_distribution,
+)
 from ragtune.core.trial_state import TrialState
+from ragtune.exceptions import ValidationError
 
 
 def _empty() -> Mapping[Any, Any]:
@@ -132,13 +138,13 @@ class FrozenTrial:
         self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False
     ) -> float:
         """The stored value of ``name`` (so ``objective(study.best_trial)`` replays the best trial)."""
-        return float(self._replay().suggest_float(name, low, high, step=step, log=log))
+        return float(self._replay(name, float_distribution(float(low), float(high), step, log)))
 
     def suggest_int(self, name: str, low: int, high: int, *, step: int = 1, log: bool = False) -> int:
-        return int(self._replay().suggest_int(name, low, high, step=step, log=log))
+        return int(self._replay(name, int_distribution(int(low), int(high), int(step), log)))
 
     def suggest_categorical(self, name: str, choices: Sequence[Any]) -> Any:
-        return self._replay().suggest_categorical(name, choices)
+        return self._replay(name, categorical_distribution(choices))
 
     def report(self, value: float | Sequence[float], step: int, **_: Any) -> None:
         """Nothing to record on a snapshot: replaying ignores reports."""
@@ -147,17 +153,25 @@ class FrozenTrial:
         return False
 
     def set_user_attr(self, key: str, value: Any) -> None:
-        from ragtune.exceptions import ValidationError
-
         raise ValidationError(
             f"trial {self.number} is a stored snapshot and cannot change (set_user_attr({key!r})); "
             "replay it with rt.FixedTrial(dict(trial.params)) to record attrs"
         )
 
-    def _replay(self) -> Any:
-        from ragtune.core.fixed_trial import FixedTrial
-
-        return FixedTrial(dict(self.params), number=self.number)
+    def _replay(self, name: str, distribution: AnyDistribution) -> Any:
+        """The stored value of ``name`` when ``distribution`` holds it (as ``FixedTrial`` replays)."""
+        if name not in self.params:
+            raise ValidationError(
+                f"trial {self.number} has no value for {name!r}; known: {sorted(self.params)}; "
+                "replay it with the objective it was run with"
+            )
+        value = self.params[name]
+        if not distribution.contains(value):
+            raise ValidationError(
+                f"trial {self.number} value {name}={value!r} is outside {distribution.describe()}; "
+                "replay it with the objective it was run with"
+            )
+        return value
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         """Pickle and ``copy.deepcopy`` support (read-only mappings go as plain dicts)."""
