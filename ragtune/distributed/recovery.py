@@ -50,8 +50,8 @@ def fail_trial(
 
 
 def _requeue_template(failed: FrozenTrial) -> FrozenTrial | None:
-    """The storage's stale-trial rule (``ragtune.storage.bookkeeping.requeue_template``, which reads a storage-internal
-    record), on a FrozenTrial: once, and only with params to repeat."""
+    """The storage's stale-trial rule (``ragtune.storage.bookkeeping.requeue_template``, which
+    reads a storage-internal record), on a FrozenTrial: once, and only with params to repeat."""
     if REQUEUED_FROM in failed.system_attrs:
         return None
     fixed: dict[str, Any] = dict(failed.system_attrs.get("fixed_params") or {})

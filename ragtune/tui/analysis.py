@@ -35,6 +35,7 @@ from ragtune.visualization.study_data import running_best
 __all__ = [
     "QuestionView",
     "analysis_data",
+    "default_baseline",
     "diff_rows",
     "diff_summary",
     "history_points",
@@ -232,6 +233,18 @@ def diff_rows(
     chosen = metric if metric in va.metrics else va.metric
     maximize = _maximize(data, chosen)
     return chosen, maximize, question_diff(va.results, vb.results, chosen, maximize=maximize), va.metrics
+
+
+def default_baseline(data: StudyData, selected: int | None, knee: int | None) -> int | None:
+    """The trial to compare the selected one with when none is marked: the knee point, or (when the
+    knee is the selected trial) the best other completed trial on the first objective."""
+    if knee is not None and knee != selected:
+        return knee
+    ok = data.complete & (data.numbers != (selected if selected is not None else -1))
+    if not ok.any():
+        return None
+    col = np.where(ok, data.losses[:, 0], np.inf)
+    return int(data.numbers[int(np.argmin(col))])
 
 
 def diff_summary(rows: list[QuestionDiff], *, maximize: bool, a: int, b: int) -> str:

@@ -173,3 +173,19 @@ async def test_view_snapshot(tmp_path: Path, name: str) -> None:
         await settle(pilot)
         await keys(pilot, *CASES[name])
         check(app, name, tmp_path)
+
+
+async def test_diff_without_a_mark_compares_with_the_knee_or_the_best_other():
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        study = app.screen
+        assert isinstance(study, StudyScreen) and study.view is not None
+        knee = study.view.knee
+        assert study.selected == knee  # the cursor starts on the knee
+        await keys(pilot, "d")
+        screen = app.screen
+        assert isinstance(screen, DiffScreen)
+        assert screen.a is not None and screen.a != knee and screen.b == knee
+        await pilot.pause(0.3)
+        assert f"#{screen.a} (best other)" in screen_text(app)

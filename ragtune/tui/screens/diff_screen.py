@@ -10,13 +10,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 
-from ragtune.tui.analysis import diff_rows, diff_summary
+from ragtune.tui.analysis import default_baseline, diff_rows, diff_summary
 from ragtune.tui.screens.analysis_base import AnalysisScreen, ViewContext
 from ragtune.tui.view_model import format_number
 
 
 class DiffScreen(AnalysisScreen):
-    """Compares the marked trial (``m`` on the study screen; the knee when none) with the selected one.
+    """Compares the marked trial (``m`` on the study screen; without one the knee, or the best other
+    trial when the knee is selected) with the selected one.
 
     ``o`` next metric, ``x`` swaps the two trials.
     """
@@ -32,7 +33,10 @@ class DiffScreen(AnalysisScreen):
         super().__init__(context)
         self.metric: str | None = None
         self.metrics: tuple[str, ...] = ()
-        base = context.marked if context.marked is not None else context.knee
+        marked = context.marked if context.marked != context.selected else None
+        base = (
+            marked if marked is not None else default_baseline(context.data, context.selected, context.knee)
+        )
         self.a, self.b = base, context.selected
 
     def compose_body(self) -> ComposeResult:
@@ -53,9 +57,10 @@ class DiffScreen(AnalysisScreen):
             return
         metric, maximize, rows, self.metrics = found
         self.metric = metric
-        origin = "marked" if self.context.marked in (a, b) else "knee"
-        self.set_status(f"{metric}: {diff_summary(rows, maximize=maximize, a=a, b=b)} · #{a} is the {origin}")
-        table.add_columns("question", f"#{a}", f"#{b}", "Δ")
+        marked, knee = self.context.marked, self.context.knee
+        origin = "marked" if a == marked else "knee" if a == knee else "best other"
+        self.set_status(f"{metric}: {diff_summary(rows, maximize=maximize, a=a, b=b)}")
+        table.add_columns("question", f"#{a} ({origin})", f"#{b}", "Δ")
         sign = 1.0 if maximize else -1.0
         for d in rows:
             delta = d.delta
