@@ -22,6 +22,7 @@ import numpy as np
 import ragtune as rt
 from ragtune.core.directions import loss_signs
 from ragtune.core.hypervolume import hypervolume
+from ragtune.objectives.results import trial_results
 from ragtune.pruners import NopPruner
 from ragtune.samplers import TPESampler
 from ragtune.tuner import Tuner
@@ -67,7 +68,7 @@ def run(example: object, seed: int, trials: int, prune: bool, cache: Path) -> di
     return {
         "pruned": sum(s is rt.TrialState.PRUNED for s in states),
         "complete": sum(s is rt.TrialState.COMPLETE for s in states),
-        "questions": sum(int(t.user_attrs.get("questions_evaluated", 0)) for t in study.trials),
+        "questions": sum(trial_results(t).questions_evaluated for t in study.trials),
         "hv": front_hv(study),
         "wall": wall,
     }

@@ -9,7 +9,7 @@ RAG space (benchmarks/rag_space.py) with ``TPESampler(seed=seed)`` under each pr
   the retrieved context): no pruning and ``ParetoPruner()`` (the Tuner's multi-objective default).
 
 The evaluator asks the questions in rungs of 1/9, 1/3 and all of them. Reported per pruner: questions
-evaluated (the sum of ``user_attrs["questions_evaluated"]``), the share saved against no pruning, the
+evaluated (the sum of ``trial_results(t).questions_evaluated``), the share saved against no pruning, the
 best full-set nDCG@10 of COMPLETE trials (one objective) or the hypervolume of the COMPLETE trials'
 front (three objectives), trials pruned, wall and CPU seconds. Every index (chunks, TF-IDF fit,
 vectors, BM25/dense/hybrid index) of the space is built into one disk cache before the timed runs,
@@ -49,6 +49,7 @@ from rag_space import (
 from ragtune.core.directions import StudyDirection, to_loss
 from ragtune.core.hypervolume import hypervolume
 from ragtune.core.trial_state import TrialState
+from ragtune.objectives import trial_results
 from ragtune.pipelines import Cache
 from ragtune.pruners import MedianPruner, NopPruner, Pruner
 from ragtune.samplers import TPESampler
@@ -146,7 +147,7 @@ def run_arm(bench: Bench, arm: str, seed: int, n_trials: int, root: str) -> Resu
     else:
         best, front = max(t.values[0] for t in complete if t.values), 1
     return Result(
-        questions=sum(int(t.user_attrs.get("questions_evaluated", 0)) for t in trials),
+        questions=sum(trial_results(t).questions_evaluated for t in trials),
         trials=len(trials),
         pruned=sum(1 for t in trials if t.state == TrialState.PRUNED),
         best=best,

@@ -64,7 +64,7 @@ def build_study(storage: Storage, n_trials: int, *, seed: int = 0) -> None:
     study = rt.create_study(
         storage=storage, study_name=STUDY, directions=["maximize", "minimize", "maximize"]
     )
-    study.set_user_attr("objectives", ["ndcg@10", "latency_p95_ms", "safety_pass_rate"])
+    study.set_metric_names(["ndcg@10", "latency_p95_ms", "safety_pass_rate"])
     start = dt.datetime(2025, 1, 1)
     for i in range(n_trials):
         top_k, alpha = int(rng.integers(1, 51)), float(rng.random())
@@ -85,10 +85,14 @@ def build_study(storage: Storage, n_trials: int, *, seed: int = 0) -> None:
                     "alpha": alpha,
                 },
                 distributions=DISTS,
-                user_attrs={
-                    "metrics": {"ndcg@10": ndcg, "latency_p95_ms": latency, "safety_pass_rate": safety},
-                    "timings": {"eval_s": latency / 10},
+                system_attrs={
+                    "ragtune:metrics": {
+                        "ndcg@10": ndcg,
+                        "latency_p95_ms": latency,
+                        "safety_pass_rate": safety,
+                    },
                 },
+                user_attrs={"timings": {"eval_s": latency / 10}},
                 intermediate_values={s: values for s in (10, 30, 90)},
                 datetime_start=start + dt.timedelta(seconds=i),
                 datetime_complete=start + dt.timedelta(seconds=i + 1),

@@ -44,7 +44,7 @@ def main() -> rt.Study:
         sampler=rt.samplers.TPESampler(seed=args.seed),
         pruner=rt.pruners.ParetoPruner(),
     )
-    study.set_user_attr("objectives", ["accuracy", "cost"])  # names for `ragtune tui` and the CLI
+    study.set_metric_names(["accuracy", "cost"])  # names for `ragtune tui` and the CLI, as in Optuna
     study.optimize(objective, n_trials=args.trials)
     for t in sorted(study.best_trials, key=lambda t: t.number):
         print(f"trial {t.number}: accuracy={t.values[0]:.3f} cost={t.values[1]:.1f} {t.params}")  # type: ignore[index]

@@ -6,6 +6,7 @@ from typing import Any
 
 from ragtune import log as _log  # noqa: F401  (installs the default warning handler)
 from ragtune.core import (
+    BaseTrial,
     CategoricalDistribution,
     FixedTrial,
     FloatDistribution,
@@ -16,8 +17,11 @@ from ragtune.core import (
     StudyDirection,
     Trial,
     TrialState,
+    copy_study,
     create_study,
+    create_trial,
     delete_study,
+    get_all_study_names,
     load_study,
 )
 from ragtune.exceptions import RagtuneError, TrialPruned
@@ -33,6 +37,7 @@ def load_config(path: str) -> dict[str, Any]:
 __version__ = "0.1.0"
 
 __all__ = [
+    "BaseTrial",
     "CategoricalDistribution",
     "FixedTrial",
     "FloatDistribution",
@@ -46,10 +51,13 @@ __all__ = [
     "TrialPruned",
     "TrialState",
     "__version__",
+    "copy_study",
     "create_study",
+    "create_trial",
     "datasets",
     "delete_study",
     "exceptions",
+    "get_all_study_names",
     "load_config",
     "load_study",
     "logging",

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 from ragtune.core.objective_names import objective_names
 from ragtune.core.trial_state import TrialState
 from ragtune.exceptions import ConfigError
+from ragtune.objectives.results import trial_metrics
 
 if TYPE_CHECKING:
     from ragtune.core.study import Study
@@ -75,17 +76,17 @@ def record_choice(study: Study, trial_number: int, *, path: str | os.PathLike[st
         raise ConfigError(
             f"only a COMPLETE trial can be chosen, but trial {trial_number} is {trial.state.name}"
         )
-    names = objective_names(study.directions, study.user_attrs)
+    names = objective_names(study.directions, study.system_attrs)
     chosen_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
     target = Path(path) if path is not None else default_choice_path(study.study_name)
-    metrics = trial.user_attrs.get("metrics")
+    metrics = trial_metrics(trial)
     document: dict[str, Any] = {
         "format": CHOICE_FORMAT,
         "study": study.study_name,
         "trial": trial.number,
         "params": dict(trial.params),
         "objectives": dict(zip(names, trial.values, strict=True)),
-        "directions": {n: d.value for n, d in zip(names, study.directions, strict=True)},
+        "directions": {n: d.label for n, d in zip(names, study.directions, strict=True)},
         "metrics": dict(metrics) if isinstance(metrics, Mapping) else {},
         "chosen_at": chosen_at.isoformat(),
         "storage": storage.describe(),

@@ -20,6 +20,7 @@ from ragtune.exceptions import (
     TrialPruned,
 )
 from ragtune.objectives.evaluator import DEFAULT_RUNGS, Evaluator, RungResult
+from ragtune.objectives.results import CONSTRAINTS_ATTR, DATASET_ATTR, record_pipeline, record_results
 from ragtune.objectives.specs import Constraint, Objective
 
 QUESTIONS_ATTR = "ragtune:questions"
@@ -126,7 +127,7 @@ class Tuner:
 
             sampler = TPESampler(seed=seed)
         names = self.evaluator.objective_names
-        cons = [f"{c.metric} {c.op} {_fmt_bound(c.bound)}" for c in self.evaluator.constraints]
+        cons = [str(c) for c in self.evaluator.constraints]
         self.stopped_early: FailureGroup | None = None
         self.study: Study = create_study(
             storage=storage,
@@ -136,16 +137,16 @@ class Tuner:
             directions=list(self.evaluator.directions),
             load_if_exists=load_if_exists,
         )
-        stored = self.study.user_attrs.get("objectives")
+        stored = self.study.metric_names
         if stored is not None and list(stored) != names:
             raise StudyDirectionsMismatch(
                 f"study {study_name!r} was created with objectives {list(stored)}, but {names} were given; "
                 "use the same objectives or another study name (--study)"
             )
         if stored is None:
-            self.study.set_user_attr("objectives", names)
-            self.study.set_user_attr("constraints", cons)
-            self.study.set_user_attr("dataset", dataset.name)
+            self.study.set_metric_names(names)
+            self.study.set_system_attr(CONSTRAINTS_ATTR, cons)
+            self.study.set_system_attr(DATASET_ATTR, dataset.name)
         if QUESTIONS_ATTR not in self.study.system_attrs:
             self.study.set_system_attr(QUESTIONS_ATTR, self.evaluator.question_gold())
 
@@ -158,7 +159,7 @@ class Tuner:
             raise ConfigError(
                 f"pipeline(trial) must return a ragtune.pipelines.Pipeline, but returned {type(pipe).__name__}"
             )
-        trial.set_user_attr("pipeline", jsonable(pipe.config()))
+        record_pipeline(trial, jsonable(pipe.config()))
         values = evaluate_trial(
             self.evaluator, trial, pipe, prune_infeasible=self.prune_infeasible
         ).objective_values
@@ -292,15 +293,21 @@ def broken_constraints(evaluator: Evaluator, rung: RungResult, *, alpha: float =
     for c in evaluator.constraints:
         raw = [o.raw.get(c.metric, math.nan) for o in rung.outcomes]
         if confidently_broken(c, raw, rung.values.get(c.metric, math.nan), alpha=alpha):
-            out.append(f"{c.metric} {c.op} {_fmt_bound(c.bound)}")
+            out.append(str(c))
     return out
 
 
 def _record(evaluator: Evaluator, trial: Trial, rung: RungResult) -> None:
-    for key, value in evaluator.trial_attrs(rung).items():
-        trial.set_user_attr(key, value)
-    if evaluator.constraints:
-        trial.set_constraint(evaluator.violations(rung.values))
+    """Store the rung's results in the trial's system attrs (not the user's attrs); the objectives'
+    per-question scores only once, as the rows reported with this rung when it was reported."""
+    record_results(
+        trial,
+        evaluator.trial_attrs(rung),
+        reported_step=rung.step if rung.reportable else None,
+        reported_columns=evaluator.reported_columns(),
+    )
+    for c, v in zip(evaluator.constraints, evaluator.violations(rung.values), strict=True):
+        trial.set_constraint(str(c), v)
 
 
 def _make_cache(cache: Cache | str | Path | bool | None) -> Cache | None:
@@ -313,7 +320,3 @@ def _make_cache(cache: Cache | str | Path | bool | None) -> Cache | None:
     if isinstance(cache, str | Path):
         return Cache(root=Path(cache))
     return cache
-
-
-def _fmt_bound(bound: float) -> str:
-    return str(int(bound)) if float(bound).is_integer() else repr(bound)

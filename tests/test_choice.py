@@ -15,13 +15,13 @@ from ragtune.exceptions import ConfigError
 
 def _study() -> rt.Study:
     study = rt.create_study(storage="memory", study_name="rag/demo 1", directions=["maximize", "minimize"])
-    study.set_user_attr("objectives", ["ndcg@10", "latency_p95_ms"])
+    study.set_metric_names(["ndcg@10", "latency_p95_ms"])
 
     def objective(trial: rt.Trial) -> tuple[float, float]:
         size = trial.suggest_int("chunk_size", 128, 1024, step=128)
         kind = trial.suggest_categorical("retriever", ["bm25", "dense"])
         lr = trial.suggest_float("alpha", 0.1, 0.9)
-        trial.set_user_attr("metrics", {"recall@10": 0.5})
+        trial.set_system_attr("ragtune:metrics", {"recall@10": 0.5})
         if size == 1024:
             raise rt.TrialPruned()
         return size / 1024 + (kind == "dense") * 0.1, lr * 100
@@ -126,9 +126,8 @@ def test_load_config_accepts_a_minimal_file(tmp_path: Path) -> None:
 def test_objective_names() -> None:
     two = (StudyDirection.MAXIMIZE, StudyDirection.MINIMIZE)
     assert objective_names(two, {}) == ("values_0", "values_1")
-    assert objective_names(two, {"objectives": ["ndcg@10:max", "latency_p95_ms:min"]}) == (
-        "ndcg@10",
-        "latency_p95_ms",
-    )
-    assert objective_names(two, {"objectives": ["only-one"]}) == ("values_0", "values_1")
-    assert objective_names(two, {"objectives": ["a", "a"]}) == ("values_0", "values_1")
+    key = "ragtune:metric_names"
+    assert objective_names(two, {key: ["ndcg@10:max", "latency_p95_ms:min"]}) == ("ndcg@10", "latency_p95_ms")
+    assert objective_names(two, {key: ["only-one"]}) == ("values_0", "values_1")
+    assert objective_names(two, {key: ["a", "a"]}) == ("values_0", "values_1")
+    assert objective_names(two, {"objectives": ["a", "b"]}) == ("values_0", "values_1")  # a user attr name

@@ -8,6 +8,7 @@ import pytest
 
 EXPECTED = {
     "ragtune": {
+        "BaseTrial",
         "CategoricalDistribution",
         "FixedTrial",
         "FloatDistribution",
@@ -21,10 +22,13 @@ EXPECTED = {
         "TrialPruned",
         "TrialState",
         "__version__",
+        "copy_study",
         "create_study",
+        "create_trial",
         "datasets",
         "delete_study",
         "exceptions",
+        "get_all_study_names",
         "load_config",
         "load_study",
         "logging",

@@ -13,6 +13,7 @@ from ragtune.cli.common import (
     DEFAULT_STORAGE,
     JsonOpt,
     StorageOpt,
+    WithPerQuestionOpt,
     choice_line,
     fmt,
     open_study,
@@ -48,6 +49,7 @@ def best(
     study: Annotated[str, typer.Argument(help="Study name.")],
     storage: StorageOpt = DEFAULT_STORAGE,
     as_json: JsonOpt = False,
+    with_per_question: WithPerQuestionOpt = False,
 ) -> None:
     """Print the Pareto front (feasible, completed trials) of a study."""
     with reported_errors():
@@ -60,8 +62,10 @@ def best(
                 {
                     "study": s.study_name,
                     "objectives": names,
-                    "directions": [d.value for d in s.directions],
-                    "pareto_front": [trial_record(t, names) for t in front],
+                    "directions": [d.label for d in s.directions],
+                    "pareto_front": [
+                        trial_record(t, names, with_per_question=with_per_question) for t in front
+                    ],
                     "choice": choice,
                 }
             )

@@ -98,9 +98,34 @@ def require_study(storage: Storage, study_name: str) -> None:
         raise StudyNotFound(f"{e} (in {where})") from None
 
 
-def trial_record(trial: FrozenTrial, names: Sequence[str]) -> dict[str, Any]:
-    """A JSON-able description of one trial."""
+WithPerQuestionOpt = Annotated[
+    bool,
+    typer.Option(
+        "--with-per-question",
+        help="Include each trial's per-question scores (question ids, latencies, a score per metric).",
+    ),
+]
+
+
+def trial_record(
+    trial: FrozenTrial, names: Sequence[str], *, with_per_question: bool = False
+) -> dict[str, Any]:
+    """A JSON-able description of one trial: its values, params, user attrs and, for a RAG trial,
+    the metrics, pipeline config and index facts ragtune recorded (per-question scores when asked)."""
+    from ragtune.objectives.results import trial_results
+
     values = dict(zip(names, trial.values, strict=True)) if trial.values is not None else None
+    results = trial_results(trial)
+    rag: dict[str, Any] = {}
+    if results:
+        rag = {
+            "metrics": jsonable(dict(results.metrics)),
+            "questions_evaluated": results.questions_evaluated,
+            "index": jsonable(dict(results.index)),
+            "pipeline": jsonable(results.pipeline),
+        }
+        if with_per_question:
+            rag["per_question"] = jsonable(results.per_question_json())
     return {
         "number": trial.number,
         "state": trial.state.name,
@@ -112,6 +137,7 @@ def trial_record(trial: FrozenTrial, names: Sequence[str]) -> dict[str, Any]:
         "datetime_start": trial.datetime_start.isoformat() if trial.datetime_start else None,
         "datetime_complete": trial.datetime_complete.isoformat() if trial.datetime_complete else None,
         "fail_reason": trial.fail_reason,
+        **rag,
     }
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -23,7 +23,9 @@ from ragtune.cli.common import (
     trial_record,
 )
 from ragtune.cli.errors import reported_errors
+from ragtune.core.metric_names import stored_metric_names
 from ragtune.core.objective_names import study_objective_names
+from ragtune.objectives.results import study_constraints
 
 studies_app = typer.Typer(help="List, show and delete studies.", no_args_is_help=True)
 
@@ -40,8 +42,8 @@ def list_studies(storage: StorageOpt = DEFAULT_STORAGE, as_json: JsonOpt = False
         rows = [
             {
                 "name": s.study_name,
-                "directions": [d.value for d in s.directions],
-                "objectives": s.user_attrs.get("objectives"),
+                "directions": [d.label for d in s.directions],
+                "objectives": stored_metric_names(s.system_attrs, len(s.directions)),
                 "n_trials": s.n_trials,
                 "created": s.datetime_start.isoformat() if s.datetime_start else None,
             }
@@ -54,7 +56,9 @@ def list_studies(storage: StorageOpt = DEFAULT_STORAGE, as_json: JsonOpt = False
         for col in ("name", "objectives", "trials", "created"):
             table.add_column(col)
         for s, r in zip(summaries, rows, strict=True):
-            objectives = s.user_attrs.get("objectives") or [d.value for d in s.directions]
+            objectives = stored_metric_names(s.system_attrs, len(s.directions)) or [
+                d.label for d in s.directions
+            ]
             table.add_row(s.study_name, ", ".join(map(str, objectives)), str(s.n_trials), str(r["created"]))
         Console().print(table)
 
@@ -70,11 +74,11 @@ def show_study(
         s = open_study(study, storage)
         trials = s.trials
         counts = Counter(t.state.name for t in trials)
-        info = {
+        info: dict[str, Any] = {
             "name": s.study_name,
             "objectives": list(study_objective_names(s)),
-            "directions": [d.value for d in s.directions],
-            "constraints": s.user_attrs.get("constraints", []),
+            "directions": [d.label for d in s.directions],
+            "constraints": study_constraints(s.system_attrs),
             "n_trials": len(trials),
             "states": dict(counts),
             "pareto_front": [trial_record(t, list(study_objective_names(s))) for t in s.best_trials],

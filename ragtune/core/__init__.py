@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ragtune.core.callbacks import MaxTrialsCallback
+from ragtune.core.create_trial import create_trial
 from ragtune.core.directions import StudyDirection
 from ragtune.core.distributions import (
     CategoricalDistribution,
@@ -10,13 +11,16 @@ from ragtune.core.distributions import (
     IntDistribution,
     distribution_from_json,
 )
+from ragtune.core.fixed_trial import FixedTrial
 from ragtune.core.frozen_trial import FrozenTrial
 from ragtune.core.study import Study, create_study, delete_study, load_study
-from ragtune.core.trial import FixedTrial, Trial
+from ragtune.core.study_admin import copy_study, get_all_study_names
+from ragtune.core.trial import BaseTrial, Trial
 from ragtune.core.trial_state import TrialState
 from ragtune.core.trials_view import TrialsView
 
 __all__ = [
+    "BaseTrial",
     "CategoricalDistribution",
     "FixedTrial",
     "FloatDistribution",
@@ -28,8 +32,11 @@ __all__ = [
     "Trial",
     "TrialState",
     "TrialsView",
+    "copy_study",
     "create_study",
+    "create_trial",
     "delete_study",
     "distribution_from_json",
+    "get_all_study_names",
     "load_study",
 ]

@@ -10,9 +10,18 @@ import numpy as np
 from ragtune.exceptions import DirectionError
 
 
-class StudyDirection(enum.Enum):
-    MINIMIZE = "minimize"
-    MAXIMIZE = "maximize"
+class StudyDirection(enum.IntEnum):
+    """Whether an objective is minimised or maximised; values and printing follow Optuna's enum.
+
+    ``label`` is the lower-case word (``"minimize"``) that ragtune writes to storage, JSON and tables.
+    """
+
+    MINIMIZE = 1
+    MAXIMIZE = 2
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
 
 
 def parse_direction(direction: str | StudyDirection) -> StudyDirection:
@@ -22,7 +31,7 @@ def parse_direction(direction: str | StudyDirection) -> StudyDirection:
     if isinstance(direction, str):
         key = direction.strip().lower()
         for member in StudyDirection:
-            if key in (member.value, member.value[:3]):
+            if key in (member.label, member.label[:3]):
                 return member
     raise DirectionError(
         f"direction must be 'minimize' or 'maximize', but got {direction!r}; "

@@ -10,7 +10,7 @@ import json
 import math
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import Annotated, Any, Literal, TypeAlias
+from typing import Annotated, Any, ClassVar, Literal, TypeAlias
 
 import numpy as np
 from numpy.typing import NDArray
@@ -35,10 +35,21 @@ def _check_step_divides(low: float, high: float, step: float, name: str) -> None
 
 class _Distribution(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+    #: Field names positional arguments fill, in Optuna's order (``FloatDistribution(0.0, 1.0)``).
+    _positional: ClassVar[tuple[str, ...]] = ()
 
-    def __init__(self, **data: Any) -> None:
+    def __init__(self, *args: Any, **data: Any) -> None:
         from pydantic import ValidationError as PydanticValidationError
 
+        if len(args) > len(self._positional):
+            raise DistributionError(
+                f"{type(self).__name__} takes at most {len(self._positional)} positional arguments "
+                f"({', '.join(self._positional)}), but got {len(args)}"
+            )
+        for name, value in zip(self._positional, args, strict=False):
+            if name in data:
+                raise DistributionError(f"{type(self).__name__} got {name!r} twice (by position and by name)")
+            data[name] = value
         try:
             super().__init__(**data)
         except PydanticValidationError as e:
@@ -64,6 +75,7 @@ class _Distribution(BaseModel):
 class FloatDistribution(_Distribution):
     """A real number in ``[low, high]``, optionally on a log scale or a grid of ``step``."""
 
+    _positional: ClassVar[tuple[str, ...]] = ("low", "high", "log", "step")
     kind: Literal["float"] = "float"
     low: float
     high: float
@@ -126,6 +138,7 @@ class FloatDistribution(_Distribution):
 class IntDistribution(_Distribution):
     """An integer in ``[low, high]`` on a grid of ``step``, optionally log-scaled (step 1 only)."""
 
+    _positional: ClassVar[tuple[str, ...]] = ("low", "high", "log", "step")
     kind: Literal["int"] = "int"
     low: int
     high: int
@@ -186,6 +199,7 @@ class IntDistribution(_Distribution):
 class CategoricalDistribution(_Distribution):
     """One of a fixed tuple of choices (None, bool, int, float or str)."""
 
+    _positional: ClassVar[tuple[str, ...]] = ("choices",)
     kind: Literal["categorical"] = "categorical"
     choices: tuple[CategoricalChoice, ...]
 

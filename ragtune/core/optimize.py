@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import threading
@@ -37,7 +38,7 @@ class _Budget:
 
     def take(self) -> bool:
         with self._lock:
-            if self.error is not None or self._study._stop_flag.is_set():
+            if self.error is not None or self._study.stop_requested:
                 return False
             if self._deadline is not None and time.monotonic() >= self._deadline:
                 return False
@@ -108,6 +109,7 @@ def run_optimize(
     n_jobs: int,
     catch: Iterable[type[Exception]] | type[Exception],
     callbacks: Sequence[Callback] | None,
+    gc_after_trial: bool = False,
 ) -> None:
     if n_trials is not None and (isinstance(n_trials, bool) or n_trials < 0):
         raise ValidationError(f"n_trials must be >= 0, but got n_trials={n_trials!r}")
@@ -118,13 +120,17 @@ def run_optimize(
     if n_jobs < 1:
         raise ValidationError(f"n_jobs must be >= 1 or -1 (all cores), but got n_jobs={n_jobs}")
     catch_tuple = (catch,) if isinstance(catch, type) else tuple(catch)
-    study._stop_flag.clear()
+    study.begin_run()
     budget = _Budget(study, n_trials, timeout)
 
     def worker() -> None:
         while budget.take():
             try:
-                frozen = run_trial(study, func, catch_tuple)
+                try:
+                    frozen = run_trial(study, func, catch_tuple)
+                finally:
+                    if gc_after_trial:
+                        gc.collect()
                 for cb in callbacks or ():
                     cb(study, frozen)
             except BaseException as e:

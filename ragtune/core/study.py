@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ragtune.core.dataframe import DEFAULT_ATTRS
 from ragtune.core.directions import StudyDirection, parse_directions, to_loss
+from ragtune.core.distributions import AnyDistribution
 from ragtune.core.frozen_trial import FrozenTrial
 from ragtune.core.trial import Trial, as_value_tuple
 from ragtune.core.trial_state import TrialState
@@ -22,6 +24,7 @@ from ragtune.exceptions import (
     NoCompletedTrials,
     ObjectiveValueError,
     StudyDirectionsMismatch,
+    UpdateFinishedTrialError,
     ValidationError,
 )
 
@@ -106,6 +109,19 @@ class Study:
         self._storage.set_study_system_attr(self._study_id, key, value)
 
     @property
+    def metric_names(self) -> list[str] | None:
+        """The objective names set with :meth:`set_metric_names` (``None`` until set), as in Optuna."""
+        from ragtune.core.metric_names import stored_metric_names
+
+        return stored_metric_names(self.system_attrs, len(self.directions))
+
+    def set_metric_names(self, metric_names: list[str]) -> None:
+        """Name each objective (``["ndcg@10", "latency_p95_ms"]``); tables, exports and the TUI use them."""
+        from ragtune.core.metric_names import METRIC_NAMES_ATTR, check_metric_names
+
+        self.set_system_attr(METRIC_NAMES_ATTR, check_metric_names(metric_names, len(self.directions)))
+
+    @property
     def trials(self) -> list[FrozenTrial]:
         return self.get_trials()
 
@@ -163,8 +179,12 @@ class Study:
         return dict(self.best_trial.params)
 
     # -- ask / tell ------------------------------------------------------------------------
-    def ask(self) -> Trial:
-        """Start a trial (an enqueued one first) and return it for the caller to evaluate."""
+    def ask(self, fixed_distributions: Mapping[str, AnyDistribution] | None = None) -> Trial:
+        """Start a trial (an enqueued one first) and return it for the caller to evaluate.
+
+        ``fixed_distributions`` (name -> distribution) are suggested right away, so the returned
+        trial's ``params`` already hold a value for each, as with Optuna's ``ask``.
+        """
         if self._storage.heartbeat_interval is not None:
             self._storage.fail_stale_trials(self._study_id)
         view = self.trials_view()
@@ -175,7 +195,7 @@ class Study:
             fixed.update(frozen.system_attrs.get("fixed_params", {}))
         else:
             frozen = self._storage.create_new_trial(self._study_id)
-        return Trial(
+        trial = Trial(
             self,
             frozen.trial_id,
             frozen.number,
@@ -183,16 +203,28 @@ class Study:
             fixed_params=fixed,
             datetime_start=frozen.datetime_start,
         )
+        for name, distribution in (fixed_distributions or {}).items():
+            trial._suggest(name, distribution)
+        return trial
 
     def tell(
         self,
         trial: Trial | int,
         values: float | Sequence[float] | None = None,
         state: TrialState | None = None,
+        skip_if_finished: bool = False,
         *,
         fail_reason: str | None = None,
     ) -> FrozenTrial:
-        """Finish a trial. Values that cannot be recorded (NaN, wrong count) mark it FAIL, with why."""
+        """Finish a trial. Values that cannot be recorded (NaN, wrong count) mark it FAIL, with why.
+
+        Telling a finished trial again is an error, unless ``skip_if_finished=True``: then nothing
+        changes and the stored trial is returned (as in Optuna).
+        """
+        from ragtune.core.fixed_trial import FixedTrial
+
+        if isinstance(trial, FixedTrial):
+            raise ValidationError("a FixedTrial belongs to no study; tell() takes a trial from study.ask()")
         trial_id = (
             trial.trial_id
             if isinstance(trial, Trial)
@@ -211,7 +243,19 @@ class Study:
             recorded = None
         elif state not in (TrialState.PRUNED, TrialState.FAIL):
             raise ValidationError(f"tell() state must be COMPLETE, PRUNED or FAIL, but got {state.name}")
-        frozen = self._storage.finish_trial(trial_id, state, recorded, fail_reason)
+        try:
+            frozen = self._storage.finish_trial(trial_id, state, recorded, fail_reason)
+        except UpdateFinishedTrialError:
+            stored = self._storage.get_trial(trial_id)
+            if not stored.state.is_finished():
+                raise
+            if skip_if_finished:
+                _log.info("trial %d is already %s; tell() skipped", stored.number, stored.state.name)
+                return stored
+            raise UpdateFinishedTrialError(
+                f"trial {stored.number} is already {stored.state.name} and cannot be told again; "
+                "pass skip_if_finished=True to ignore repeated tells"
+            ) from None
         if type(self.sampler).after_trial is not _BASE_AFTER_TRIAL:
             self.sampler.after_trial(self.trials_view(), frozen)
         return frozen
@@ -234,10 +278,15 @@ class Study:
         user_attrs: Mapping[str, Any] | None = None,
         skip_if_exists: bool = False,
     ) -> None:
-        """Queue a trial whose suggest calls return ``params`` (others are sampled)."""
+        """Queue a trial whose suggest calls return ``params`` (others are sampled).
+
+        With ``skip_if_exists=True`` nothing is queued when a trial with exactly these params
+        already ran or runs (its params equal ``params``) or is queued with them.
+        """
         if skip_if_exists:
+            wanted = dict(params)
             for t in self.get_trials():
-                if t.system_attrs.get("fixed_params") == dict(params):
+                if dict(t.params) == wanted or t.system_attrs.get("fixed_params") == wanted:
                     return
         template = FrozenTrial(
             number=-1,
@@ -248,8 +297,20 @@ class Study:
         self._storage.create_new_trial(self._study_id, template)
 
     def add_trial(self, trial: FrozenTrial) -> None:
-        """Store an already-evaluated trial (e.g. from an earlier run) as if it had run here."""
-        self._storage.create_new_trial(self._study_id, trial)
+        """Store an already-evaluated trial (e.g. from :func:`create_trial` or another study).
+
+        The trial is checked first (as in Optuna): a COMPLETE trial needs one finite value per
+        objective, other states no values, and params must lie in their distributions. Missing
+        start/end times of a finished trial become the time it is added.
+        """
+        from ragtune.core.create_trial import validate_for_study
+
+        self._storage.create_new_trial(self._study_id, validate_for_study(trial, self.directions))
+
+    def add_trials(self, trials: Iterable[FrozenTrial]) -> None:
+        """:meth:`add_trial` for each trial, in order."""
+        for t in trials:
+            self.add_trial(t)
 
     # -- running ---------------------------------------------------------------------------
     def optimize(
@@ -260,12 +321,14 @@ class Study:
         n_jobs: int = 1,
         catch: Iterable[type[Exception]] | type[Exception] = (),
         callbacks: Sequence[Callback] | None = None,
+        gc_after_trial: bool = False,
         show_progress_bar: bool = False,
     ) -> None:
         """Run ``func`` on new trials until ``n_trials`` ran, ``timeout`` seconds passed or stop().
 
         ``catch``: exceptions that mark the trial FAIL (reason stored, one warning logged) and go on;
-        any other exception is stored as FAIL too and then raised. ``show_progress_bar``: a progress
+        any other exception is stored as FAIL too and then raised. ``gc_after_trial=True`` runs a
+        full garbage collection (``gc.collect()``) after each trial. ``show_progress_bar``: a progress
         bar on stdout (one plain line per trial when stdout is not a terminal).
         """
         from ragtune.core.optimize import run_optimize
@@ -279,16 +342,13 @@ class Study:
                 n_jobs=n_jobs,
                 catch=catch,
                 callbacks=callbacks,
+                gc_after_trial=gc_after_trial,
             )
             return
+        from ragtune.core.objective_names import study_objective_names
         from ragtune.core.progress import TrialProgress
 
-        stored = self.user_attrs.get("objectives")
-        names = (
-            [str(n) for n in stored]
-            if isinstance(stored, list) and len(stored) == len(self.directions)
-            else [f"values_{i}" for i in range(len(self.directions))]
-        )
+        names = list(study_objective_names(self))
         with TrialProgress(n_trials, names, self.directions, history=self.trials) as progress:
             run_optimize(
                 self,
@@ -298,17 +358,46 @@ class Study:
                 n_jobs=n_jobs,
                 catch=catch,
                 callbacks=[*(callbacks or ()), progress],
+                gc_after_trial=gc_after_trial,
             )
 
     def stop(self) -> None:
         """Ask optimize() to start no new trial; running ones finish."""
         self._stop_flag.set()
 
-    def trials_dataframe(self, *, states: Container[TrialState] | None = None) -> pd.DataFrame:
-        """One row per trial: number, state, values, params_*, user_attrs_*, timings (pandas)."""
+    @property
+    def stop_requested(self) -> bool:
+        """True once :meth:`stop` was called, until the next run starts (:meth:`begin_run`)."""
+        return self._stop_flag.is_set()
+
+    def begin_run(self) -> None:
+        """Forget an earlier :meth:`stop`: called by ``optimize()`` and executors when a run starts."""
+        self._stop_flag.clear()
+
+    def n_trials(self, *, states: Container[TrialState] | None = None) -> int:
+        """How many trials the study holds (in ``states``), counted by the storage."""
+        return self._storage.get_n_trials(self._study_id, states=states)
+
+    def trials_dataframe(
+        self,
+        attrs: Sequence[str] = DEFAULT_ATTRS,
+        multi_index: bool = False,
+        *,
+        states: Container[TrialState] | None = None,
+    ) -> pd.DataFrame:
+        """One row per trial, as Optuna's: ``attrs`` picks the trial fields, ``multi_index=True``
+        gives ``(params, x)`` column pairs instead of ``params_x``. Objective columns use the metric
+        names when set. ragtune's own bookkeeping is not a column (see ``ragtune.objectives.trial_results``).
+        """
         from ragtune.core.dataframe import trials_to_dataframe
 
-        return trials_to_dataframe(self.get_trials(states=states), self.directions)
+        return trials_to_dataframe(
+            self.get_trials(states=states),
+            self.directions,
+            attrs=attrs,
+            multi_index=multi_index,
+            metric_names=self.metric_names,
+        )
 
     def __repr__(self) -> str:
         return f"Study(name={self.study_name!r}, storage={self._storage.describe()})"
@@ -347,8 +436,8 @@ def create_study(
         stored = backend.get_study_directions(backend.get_study_id_from_name(name))
         if stored != dirs:
             raise StudyDirectionsMismatch(
-                f"study {name!r} exists with directions {[d.value for d in stored]}, but "
-                f"{[d.value for d in dirs]} were given; use the same directions or another study name"
+                f"study {name!r} exists with directions {[d.label for d in stored]}, but "
+                f"{[d.label for d in dirs]} were given; use the same directions or another study name"
             ) from None
     return Study(name, backend, sampler=sampler, pruner=pruner)
 

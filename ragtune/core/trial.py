@@ -6,6 +6,7 @@ import datetime as dt
 import math
 import numbers
 import warnings
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,7 @@ from ragtune.core.distributions import (
     float_distribution,
     int_distribution,
 )
+from ragtune.core.frozen_trial import CONSTRAINT_NAMES_ATTR
 from ragtune.core.trials_view import TrialsView
 from ragtune.exceptions import DistributionConflictError, ObjectiveValueError, ValidationError
 
@@ -41,11 +43,17 @@ def as_value_tuple(value: float | Sequence[float], *, what: str) -> tuple[float,
     return tuple(out)
 
 
-class _Suggester:
-    """The suggest_* API shared by :class:`Trial` and :class:`FixedTrial`."""
+class BaseTrial(ABC):
+    """What an objective may call on a trial: :class:`Trial` (inside a study) and :class:`FixedTrial`.
 
-    def _suggest(self, name: str, distribution: AnyDistribution) -> Any:
-        raise NotImplementedError
+    Annotate objectives and pipeline functions with ``rt.Trial``: :class:`FixedTrial` is a
+    :class:`Trial` too, so the same function type-checks with both, as with Optuna's ``BaseTrial``.
+    """
+
+    number: int
+
+    @abstractmethod
+    def _suggest(self, name: str, distribution: AnyDistribution) -> Any: ...
 
     def suggest_float(
         self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False
@@ -64,8 +72,65 @@ class _Suggester:
         """One of ``choices`` (None, bool, int, float or str)."""
         return self._suggest(name, categorical_distribution(choices))
 
+    @abstractmethod
+    def report(
+        self, value: float | Sequence[float], step: int, *, scores: Sequence[Sequence[float]] | None = None
+    ) -> None: ...
 
-class Trial(_Suggester):
+    @abstractmethod
+    def should_prune(self) -> bool: ...
+
+    @abstractmethod
+    def set_user_attr(self, key: str, value: Any) -> None: ...
+
+    @abstractmethod
+    def set_system_attr(self, key: str, value: Any) -> None: ...
+
+    @abstractmethod
+    def set_constraint(self, key: str | float | Sequence[float], value: float | None = None) -> None: ...
+
+    @property
+    @abstractmethod
+    def params(self) -> dict[str, Any]: ...
+
+    @property
+    @abstractmethod
+    def distributions(self) -> dict[str, AnyDistribution]: ...
+
+    @property
+    @abstractmethod
+    def user_attrs(self) -> dict[str, Any]: ...
+
+    @property
+    @abstractmethod
+    def system_attrs(self) -> dict[str, Any]: ...
+
+    @property
+    def constraints(self) -> dict[str, float]:
+        """Constraint values by name, as Optuna 5's ``Trial.constraints``; feasible when all ``<= 0``."""
+        return dict(self._constraint_values)
+
+    _constraint_values: dict[str, float]
+
+    def _merge_constraint(self, key: str | float | Sequence[float], value: float | None) -> None:
+        """Optuna 5's ``set_constraint(key, value)``, or ragtune's ``set_constraint(values)`` (a vector)."""
+        if isinstance(key, str):
+            if value is None:
+                raise ValidationError(
+                    f"set_constraint({key!r}) needs a value: set_constraint(name, value), feasible when <= 0"
+                )
+            (v,) = as_value_tuple(value, what=f"constraint {key!r}")
+            self._constraint_values[key] = v
+            return
+        if value is not None:
+            raise ValidationError(
+                "set_constraint takes (name, value) or one vector of values, but got a vector and a value"
+            )
+        vector = as_value_tuple(key, what="constraint values")
+        self._constraint_values = {str(i): v for i, v in enumerate(vector)}
+
+
+class Trial(BaseTrial):
     """One evaluation of the objective inside a :class:`~ragtune.core.study.Study`."""
 
     def __init__(
@@ -89,6 +154,7 @@ class Trial(_Suggester):
         self._user_attrs: dict[str, Any] = {}
         self._system_attrs: dict[str, Any] = {}
         self._steps: set[int] = set()
+        self._constraint_values: dict[str, float] = {}
         self._relative: dict[str, Any] = {}
         self.datetime_start = datetime_start or dt.datetime.now()
         sampler = study.sampler
@@ -200,66 +266,13 @@ class Trial(_Suggester):
         self._storage.set_trial_system_attr(self._trial_id, key, value)
         self._system_attrs[key] = value
 
-    def set_constraint(self, values: float | Sequence[float]) -> None:
-        """Record constraint values; the trial is feasible when every value is ``<= 0``."""
-        self._storage.set_trial_constraints(self._trial_id, as_value_tuple(values, what="constraint values"))
-
-
-class FixedTrial(_Suggester):
-    """Replays fixed parameters through the same objective code, without a study.
-
-    ``FixedTrial({"chunk_size": 512, "retriever": "bm25"})`` returns those values from the
-    matching ``suggest_*`` calls; a value outside the suggested range or a missing one is an error.
-    """
-
-    def __init__(self, params: dict[str, Any], number: int = 0) -> None:
-        self._fixed = dict(params)
-        self.number = number
-        self._params: dict[str, Any] = {}
-        self._dists: dict[str, AnyDistribution] = {}
-        self.user_attrs: dict[str, Any] = {}
-        self.system_attrs: dict[str, Any] = {}
-        self.intermediate_values: dict[int, tuple[float, ...]] = {}
-        self.constraints: tuple[float, ...] | None = None
-
-    @property
-    def params(self) -> dict[str, Any]:
-        return dict(self._params)
-
-    @property
-    def distributions(self) -> dict[str, AnyDistribution]:
-        return dict(self._dists)
-
-    def _suggest(self, name: str, distribution: AnyDistribution) -> Any:
-        if name not in self._fixed:
-            raise ValidationError(
-                f"FixedTrial has no value for {name!r}; known: {sorted(self._fixed)}; add it to the params"
-            )
-        value = self._fixed[name]
-        if not distribution.contains(value):
-            raise ValidationError(
-                f"FixedTrial value {name}={value!r} is outside {distribution.describe()}; fix the value"
-            )
-        old = self._dists.get(name)
-        if old is not None and old != distribution:
-            raise DistributionConflictError(
-                f"parameter {name!r} was already suggested as {old.describe()}, now as {distribution.describe()}"
-            )
-        self._params[name] = value
-        self._dists[name] = distribution
-        return value
-
-    def report(self, value: float | Sequence[float], step: int, **_: Any) -> None:
-        self.intermediate_values[int(step)] = as_value_tuple(value, what="reported values")
-
-    def should_prune(self) -> bool:
-        return False
-
-    def set_user_attr(self, key: str, value: Any) -> None:
-        self.user_attrs[key] = value
-
-    def set_system_attr(self, key: str, value: Any) -> None:
-        self.system_attrs[key] = value
-
-    def set_constraint(self, values: float | Sequence[float]) -> None:
-        self.constraints = as_value_tuple(values, what="constraint values")
+    def set_constraint(self, key: str | float | Sequence[float], value: float | None = None) -> None:
+        """Record a constraint: ``set_constraint("latency", ms - 200)`` (Optuna 5's form, one call per
+        constraint) or ``set_constraint([v0, v1])`` (all at once). Feasible when every value is ``<= 0``.
+        """
+        names_before = list(self._constraint_values)
+        self._merge_constraint(key, value)
+        names = list(self._constraint_values)
+        if isinstance(key, str) and names != names_before:
+            self.set_system_attr(CONSTRAINT_NAMES_ATTR, names)
+        self._storage.set_trial_constraints(self._trial_id, tuple(self._constraint_values.values()))

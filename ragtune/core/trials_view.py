@@ -146,7 +146,7 @@ def _intermediate_row(t: FrozenTrial, m: int) -> np.ndarray:
     step = t.last_step
     if step is None:
         return np.full(m, np.nan)
-    v = t.intermediate_values[step]
+    v = t.intermediate_vectors[step]
     if len(v) == m:
         row: np.ndarray = np.asarray(v, dtype=float)
         return row

@@ -12,6 +12,13 @@ from ragtune.objectives.aggregate import (
 )
 from ragtune.objectives.answer import answer_in_context, exact_match, normalize_answer, token_f1
 from ragtune.objectives.catalogue import METRICS, MetricInfo
+from ragtune.objectives.results import (
+    TrialResults,
+    question_scores,
+    study_constraints,
+    trial_metrics,
+    trial_results,
+)
 from ragtune.objectives.retrieval import (
     RETRIEVAL_METRICS,
     average_precision_at_k,
@@ -39,6 +46,7 @@ __all__ = [
     "LatencySummary",
     "MetricInfo",
     "Objective",
+    "TrialResults",
     "aggregate_objective",
     "answer_in_context",
     "average_precision_at_k",
@@ -56,8 +64,12 @@ __all__ = [
     "parse_objective",
     "parse_objectives",
     "precision_at_k",
+    "question_scores",
     "rank_documents",
     "recall_at_k",
     "safety_pass_rate",
+    "study_constraints",
     "token_f1",
+    "trial_metrics",
+    "trial_results",
 ]

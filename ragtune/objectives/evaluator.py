@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ragtune.core.directions import StudyDirection
+from ragtune.core.directions import StudyDirection, parse_direction
 from ragtune.datasets.types import EvalSet, Question
 from ragtune.exceptions import ConfigError
 from ragtune.objectives.aggregate import aggregate_objective
@@ -151,7 +151,7 @@ class Evaluator:
 
     @property
     def directions(self) -> tuple[StudyDirection, ...]:
-        return tuple(StudyDirection(o.direction) for o in self.objectives)
+        return tuple(parse_direction(o.direction) for o in self.objectives)
 
     @property
     def objective_names(self) -> list[str]:
@@ -228,6 +228,14 @@ class Evaluator:
             rows.append(row)
         return rows
 
+    def reported_columns(self) -> dict[str, int]:
+        """Objectives whose column in :meth:`score_rows` is exactly the raw per-question value."""
+        return {
+            o.name: i
+            for i, o in enumerate(self.objectives)
+            if o.per_question and o.info.scale == 1.0 and o.kind != "latency"
+        }
+
     # -- a whole run ---------------------------------------------------------------------------
     def run(self, pipeline: Pipeline) -> Generator[RungResult, None, None]:
         """Build the index and run the questions rung by rung, yielding each rung's result.
@@ -267,7 +275,7 @@ class Evaluator:
         return last.evaluation()
 
     def trial_attrs(self, rung: RungResult) -> dict[str, Any]:
-        """The user attrs a trial stores for ``rung``: metrics, questions evaluated, index facts and
+        """What a trial stores for ``rung`` (in system attrs, see :mod:`ragtune.objectives.results`): metrics, questions evaluated, index facts and
         the per-question scores and timings; with an LLM reader its calls, cache hits/misses and
         tokens (``llm``); before the last rung what stopping there saves (``pruning_saved``)."""
         outcomes = rung.outcomes

@@ -123,10 +123,10 @@ class _Chunk:
         score_sd: list[FloatArray] = []
         scores: list[Scores | None] = []
         for t in trials:
-            ordered = sorted(t.intermediate_values)
+            ordered = sorted(t.intermediate_vectors)
             lengths.append(len(ordered))
             for s in ordered:
-                v = t.intermediate_values[s]
+                v = t.intermediate_vectors[s]
                 steps.append(s)
                 full.append(len(v) == m)
                 rows.append(v if len(v) == m else (v[0],) * m)

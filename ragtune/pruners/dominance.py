@@ -113,7 +113,7 @@ class ParetoPruner(Pruner):
         )
 
     def _rung(self, trial: FrozenTrial) -> int | None:
-        steps = sorted(trial.intermediate_values)
+        steps = sorted(trial.intermediate_vectors)
         if not steps:
             return None
         latest, previous = steps[-1], (steps[-2] if len(steps) > 1 else -1)
@@ -127,7 +127,7 @@ class ParetoPruner(Pruner):
         if rung is None:
             return False
         m = view.n_objectives
-        if len(trial.intermediate_values[max(trial.intermediate_values)]) != m:
+        if len(trial.intermediate_vectors[max(trial.intermediate_vectors)]) != m:
             return False
         if int(np.count_nonzero(view.mask(TrialState.COMPLETE))) < self._n_startup:
             return False
@@ -181,7 +181,7 @@ class ParetoPruner(Pruner):
         if not candidates.any():
             return False
         signs = loss_signs(view.directions)
-        own_rows = _score_matrix(trial.intermediate_scores.get(max(trial.intermediate_values)), len(signs))
+        own_rows = _score_matrix(trial.intermediate_scores.get(max(trial.intermediate_vectors)), len(signs))
         m = len(signs)
         paired_alpha = 1.0 - self._confidence
         # Most clearly dominating first: the first success decides.

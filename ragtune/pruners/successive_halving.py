@@ -24,7 +24,7 @@ def crossed_rungs(
 ) -> list[int]:
     """Rung resources ``min_resource * eta**(rate + k)`` (``k >= 0``, below ``max_resource``) that
     the trial's latest report crossed: ``previous step < rung <= latest step``."""
-    steps = sorted(trial.intermediate_values)
+    steps = sorted(trial.intermediate_vectors)
     if not steps:
         return []
     latest = steps[-1]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from abc import ABC, abstractmethod
 from collections.abc import Container, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ragtune.core.directions import StudyDirection
@@ -24,6 +24,7 @@ class StudySummary:
     n_trials: int
     user_attrs: Mapping[str, Any]
     datetime_start: dt.datetime | None
+    system_attrs: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

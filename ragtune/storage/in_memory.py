@@ -91,6 +91,7 @@ class InMemoryStorage(TrialBook):
                     len(self._by_study[sid].trial_ids),
                     dict(s.user_attrs),
                     s.created,
+                    dict(s.system_attrs),
                 )
                 for sid, s in self._studies.items()
             ]

@@ -172,7 +172,7 @@ def record_from_template(
         rec.set_param(name, dist.to_internal(value), dist)
     rec.user_attrs = json_attrs(dict(template.user_attrs), what="trial user attr")
     rec.system_attrs = json_attrs(dict(template.system_attrs), what="trial system attr")
-    rec.intermediate_values = dict(template.intermediate_values)
+    rec.intermediate_values = dict(template.intermediate_vectors)
     rec.intermediate_scores = dict(template.intermediate_scores)
     rec.constraints = template.constraints
     if state.is_finished():

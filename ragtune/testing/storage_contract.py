@@ -203,7 +203,8 @@ class StorageContract(abc.ABC):
         s.set_trial_constraints(t.trial_id, (-1.0, 0.5))
         done = s.finish_trial(t.trial_id, TrialState.COMPLETE, (0.8, 1.5))
         for got in (done, s.get_trial(t.trial_id)):
-            assert dict(got.intermediate_values) == {1: (0.5, 2.0), 3: (0.7,)}
+            assert dict(got.intermediate_values) == {1: (0.5, 2.0), 3: 0.7}
+            assert dict(got.intermediate_vectors) == {1: (0.5, 2.0), 3: (0.7,)}
             assert dict(got.intermediate_scores) == {1: ((0.4, 1.0), (0.6, 3.0))}
             assert dict(got.user_attrs) == {"note": {"a": [1, 2]}}
             assert dict(got.system_attrs) == {"fixed_params": {"k": 3}}
@@ -437,7 +438,7 @@ class StorageContract(abc.ABC):
         assert [x.state for x in trials] == [TrialState.COMPLETE, TrialState.WAITING, TrialState.PRUNED]
         assert trials[0].values == (0.75,) and trials[0].params == {"x": 0.5} == done.params
         assert trials[1].system_attrs == {"fixed_params": {"x": 1}}
-        assert dict(trials[2].intermediate_values) == {2: (0.1,)}
+        assert dict(trials[2].intermediate_values) == {2: 0.1}
         assert [x.number for x in again.read_trials_since(sid2, 0).finished] == [0, 2]
         claimed = again.claim_waiting_trial(sid2)
         assert claimed is not None and claimed.number == 1

@@ -120,7 +120,7 @@ def study_list_rows(studies: Sequence[StudySummary]) -> list[StudyListRow]:
 
     rows = []
     for s in sorted(studies, key=lambda s: (-started(s), s.study_name)):
-        names = objective_names(s.directions, s.user_attrs)
+        names = objective_names(s.directions, s.system_attrs)
         objectives = ", ".join(
             f"{n} {'↑' if d is StudyDirection.MAXIMIZE else '↓'}"
             for n, d in zip(names, s.directions, strict=True)

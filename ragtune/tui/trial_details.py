@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ragtune.core.frozen_trial import FrozenTrial
+from ragtune.objectives.results import trial_metrics, trial_results
 from ragtune.tui.view_model import FrontView, StudyModel, format_number
 
 __all__ = ["DetailSection", "empty_details", "trial_details"]
@@ -79,8 +80,8 @@ def _timings(t: FrozenTrial) -> DetailSection:
     lines = [("started", _when(t.datetime_start)), ("finished", _when(t.datetime_complete))]
     if t.duration is not None:
         lines.append(("duration", _seconds(t.duration.total_seconds())))
-    index = t.user_attrs.get("index")
-    if isinstance(index, Mapping) and isinstance(index.get("seconds"), int | float):
+    index = trial_results(t).index
+    if isinstance(index.get("seconds"), int | float):
         lines.append(("index build", _seconds(float(index["seconds"]))))
     timings = t.user_attrs.get("timings")
     if isinstance(timings, Mapping):
@@ -95,8 +96,8 @@ def _objectives(model: StudyModel, t: FrozenTrial) -> DetailSection:
     values = t.values if t.values is not None and len(t.values) == len(model.objectives) else None
     for i, o in enumerate(model.objectives):
         lines.append((f"{o.name} {o.arrow}", format_number(values[i]) if values else "—"))
-    metrics = t.user_attrs.get("metrics")
-    if isinstance(metrics, Mapping):
+    metrics = trial_metrics(t)
+    if metrics:
         shown = set(model.objective_names)
         lines += [(str(k), _value(v)) for k, v in metrics.items() if k not in shown]
     return DetailSection("Objectives & metrics", tuple(lines))
@@ -108,10 +109,10 @@ def _params(t: FrozenTrial) -> DetailSection:
 
 def _rungs(model: StudyModel, t: FrozenTrial) -> DetailSection:
     names = model.objective_names
-    steps = sorted(t.intermediate_values)
+    steps = sorted(t.intermediate_vectors)
     if not steps:
         return DetailSection("Rungs (intermediate values)", (("—", "none reported"),))
-    vectors = [[format_number(v) for v in t.intermediate_values[s]] for s in steps]
+    vectors = [[format_number(v) for v in t.intermediate_vectors[s]] for s in steps]
     width = max(len(names), *(len(v) for v in vectors))
     header = [
         names[i] if i < len(names) and all(len(v) == len(names) for v in vectors) else f"[{i}]"
@@ -126,8 +127,23 @@ def _rungs(model: StudyModel, t: FrozenTrial) -> DetailSection:
     return DetailSection("Rungs (intermediate values)", tuple(lines))
 
 
+def _evaluation(t: FrozenTrial) -> DetailSection | None:
+    """What the Tuner recorded besides metrics: questions evaluated, the index and the pipeline config."""
+    results = trial_results(t)
+    if not results:
+        return None
+    lines: list[tuple[str, str]] = []
+    if results.question_ids:
+        lines.append(("questions evaluated", str(results.questions_evaluated)))
+    lines += [(f"index {k}", _value(v)) for k, v in results.index.items() if k != "seconds"]
+    lines += [(k, _value(v)) for k, v in results.other.items() if k not in ("questions", "choice")]
+    if results.pipeline is not None:
+        lines += [(str(k), _value(v)) for k, v in results.pipeline.items()]
+    return DetailSection("Pipeline & evaluation", tuple(lines)) if lines else None
+
+
 def _other_attrs(t: FrozenTrial) -> DetailSection | None:
-    rest = {k: v for k, v in t.user_attrs.items() if k not in ("metrics", "timings", "per_question")}
+    rest = {k: v for k, v in t.user_attrs.items() if k != "timings"}
     if not rest:
         return None
     return DetailSection("User attrs", tuple((k, _value(v)) for k, v in rest.items()))
@@ -145,7 +161,7 @@ def trial_details(model: StudyModel, view: FrontView, number: int) -> list[Detai
     if t is None:
         return [DetailSection("No trial selected", (("", "move the table cursor to a trial"),))]
     sections = [_status(model, view, t), _objectives(model, t), _params(t), _rungs(model, t), _timings(t)]
-    extra = _other_attrs(t)
-    if extra is not None:
-        sections.append(extra)
+    for extra in (_evaluation(t), _other_attrs(t)):
+        if extra is not None:
+            sections.append(extra)
     return sections

@@ -20,6 +20,7 @@ from ragtune.core.directions import StudyDirection, loss_signs
 from ragtune.core.frozen_trial import FrozenTrial
 from ragtune.core.pareto import is_pareto_front
 from ragtune.core.trial_state import TrialState
+from ragtune.objectives.results import study_constraints, trial_metrics
 from ragtune.tui.filters import Filter, parse_filters, parse_filters_partly
 from ragtune.tui.knee import knee_index
 from ragtune.tui.scatter_geometry import DOTS, FRONT, INFEASIBLE, PlotPoints
@@ -95,15 +96,12 @@ class StudyModel:
     ) -> None:
         self.name = name
         self.directions = tuple(directions)
-        attrs = dict(user_attrs or {})
+        system = dict(system_attrs or {})
         self.objectives = tuple(
             ObjectiveColumn(n, d)
-            for n, d in zip(objective_names(self.directions, attrs), self.directions, strict=True)
+            for n, d in zip(objective_names(self.directions, system), self.directions, strict=True)
         )
-        stored = attrs.get("constraints")
-        self.constraints: tuple[str, ...] = (
-            tuple(map(str, stored)) if isinstance(stored, list | tuple) else ()
-        )
+        self.constraints: tuple[str, ...] = tuple(study_constraints(system))
         self.trials = tuple(sorted(trials, key=lambda t: t.number))
         self.numbers: IntArray = np.array([t.number for t in self.trials], dtype=np.int64)
         self._row = {t.number: i for i, t in enumerate(self.trials)}
@@ -119,7 +117,7 @@ class StudyModel:
         self._columns: dict[str, FloatArray] = {NUMBER: self.numbers.astype(np.float64)}
         for i, o in enumerate(self.objectives):
             self._columns[o.name] = self.values[:, i]
-        choice = dict(system_attrs or {}).get(CHOICE_ATTR)
+        choice = system.get(CHOICE_ATTR)
         chosen = choice.get("trial") if isinstance(choice, Mapping) else None
         self.chosen: int | None = chosen if isinstance(chosen, int) else None
         self.chosen_at: str | None = str(choice.get("chosen_at")) if isinstance(choice, Mapping) else None
@@ -133,8 +131,8 @@ class StudyModel:
         seen: dict[str, None] = {}
         objective_set = {o.name for o in self.objectives}
         for t in self.trials:
-            metrics = t.user_attrs.get("metrics")
-            if isinstance(metrics, Mapping):
+            metrics = trial_metrics(t)
+            if metrics:
                 for k, v in metrics.items():
                     if k not in objective_set and isinstance(v, int | float) and not isinstance(v, bool):
                         seen.setdefault(str(k), None)
@@ -156,8 +154,7 @@ class StudyModel:
                 raise KeyError(name)
             col = np.full(len(self.trials), np.nan)
             for i, t in enumerate(self.trials):
-                metrics = t.user_attrs.get("metrics")
-                v = metrics.get(name) if isinstance(metrics, Mapping) else None
+                v = trial_metrics(t).get(name)
                 if isinstance(v, int | float) and not isinstance(v, bool):
                     col[i] = float(v)
             self._columns[name] = col

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ragtune.core.frozen_trial import FrozenTrial
+from ragtune.objectives.results import question_scores
 
 __all__ = [
     "GOLD_ATTR",
@@ -87,7 +88,8 @@ def question_results(trial: FrozenTrial, gold: Mapping[str, Any] | None = None) 
     if not isinstance(record, Mapping):
         return []
     ids = record.get("question_ids") or []
-    scores = record.get("scores") or {}
+    # ragtune.objectives.results knows where each score lives (some are the reported score rows)
+    scores = question_scores(trial) or record.get("scores") or {}
     out = []
     for i, qid in enumerate(ids):
         info = (gold or {}).get(str(qid)) or {}

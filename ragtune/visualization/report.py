@@ -166,7 +166,7 @@ def build_report(study: Study | StudyData) -> ReportContent:
         ("trials", ", ".join(f"{n} {s.name.lower()}" for s, n in counts.items() if n)),
     ]
     for key in ("dataset", "constraints"):
-        v = data.user_attrs.get(key)
+        v = data.system_attrs.get(f"ragtune:{key}")
         if v:
             facts.append((key, ", ".join(map(str, v)) if isinstance(v, list | tuple) else str(v)))
     imp = importances_per_objective(data)

@@ -88,7 +88,7 @@ def test_pruned_trials_keep_intermediate_values():
 
     study.optimize(f, n_trials=2)
     assert all(t.state is rt.TrialState.PRUNED for t in study.trials)
-    assert study.trials[0].intermediate_values == {1: (0.5,)}
+    assert study.trials[0].intermediate_values == {1: 0.5}
     with pytest.raises(NoCompletedTrials):
         _ = study.best_trial
 
@@ -229,7 +229,10 @@ def test_trials_dataframe_columns_for_params_some_trials_lack():
     study = rt.create_study(sampler=RandomSampler(seed=3))
     study.optimize(objective, n_trials=7)
     df = study.trials_dataframe()
-    assert list(df.columns[df.columns.str.startswith("params_")]) == ["params_x", "params_kind"]
+    assert list(df.columns[df.columns.str.startswith("params_")]) == [
+        "params_kind",
+        "params_x",
+    ]  # sorted, as Optuna
     for t in study.trials:
         row = df.loc[df["number"] == t.number].iloc[0]
         assert row["params_x"] == t.params["x"]

@@ -262,7 +262,7 @@ CASES: list[Case] = [
         "study.tell(0, 1.0) on trial 0, which is COMPLETE",
         lambda c: c.kept.tell(0, 1.0),
         "UpdateFinishedTrialError",
-        "trial 0 is already COMPLETE and cannot be changed",
+        "trial 0 is already COMPLETE and cannot be told again; pass skip_if_finished=True to ignore repeated tells",
     ),
     Case(
         "API-13",
@@ -1056,6 +1056,16 @@ CASES: list[Case] = [
         "CLI",
         "--workers 2 needs PostgreSQL storage: DuckDB allows one writer process; use --storage "
         "postgresql+psycopg://user@host/db, or drop --workers",
+    ),
+    Case(
+        "CLI-21",
+        CLI,
+        "ragtune optimize tiny.py --executor ray (DuckDB storage)",
+        lambda c: optimize(c, tiny(c), "--executor", "ray"),
+        "CLI",
+        "--executor ray needs PostgreSQL storage, which every node can reach, but got "
+        "duckdb:///<tmp>/kept.duckdb; use --storage postgresql+psycopg://user@host:5432/db (DuckDB allows "
+        "one process)",
     ),
     Case(
         "CLI-04",

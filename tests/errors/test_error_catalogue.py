@@ -34,9 +34,9 @@ def ctx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ctx]:
     kept.optimize(lambda t: t.suggest_float("x", 0.0, 1.0) ** 2, n_trials=4)
     kept.set_user_attr("owner", "me")
     multi = rt.create_study(storage=storage, study_name="multi", directions=["maximize", "minimize"])
-    multi.set_user_attr("objectives", ["ndcg@10", "latency_p95_ms"])
-    multi.set_user_attr("constraints", [])
-    multi.set_user_attr("dataset", "python-docs")
+    multi.set_metric_names(["ndcg@10", "latency_p95_ms"])
+    multi.set_system_attr("ragtune:constraints", [])
+    multi.set_system_attr("ragtune:dataset", "python-docs")
     multi.add_trial(
         rt.FrozenTrial(
             number=-1,

@@ -15,6 +15,7 @@ import pytest
 
 import ragtune as rt
 from ragtune.choice import objective_names
+from ragtune.objectives import trial_metrics
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -41,7 +42,7 @@ def test_generic_objective_example_runs(tmp_path: Path):
     assert lines and all("accuracy=" in line and "cost=" in line for line in lines)
     study = rt.load_study(study_name="generic", storage=url)
     assert len(study.trials) == 40
-    assert objective_names(study.directions, study.user_attrs) == ("accuracy", "cost")  # what the TUI shows
+    assert objective_names(study.directions, study.system_attrs) == ("accuracy", "cost")  # what the TUI shows
 
 
 @pytest.fixture()
@@ -101,5 +102,5 @@ def test_llm_generator_example_against_a_local_server(fake_llm, monkeypatch, tmp
     assert len(done) == 2
     assert seen and all(body["model"] == "fake" for body in seen)
     for t in done:
-        metrics = t.user_attrs["metrics"]
+        metrics = trial_metrics(t)
         assert metrics["tokens"] > 5  # usage from the server: prompt + 5 completion tokens per question

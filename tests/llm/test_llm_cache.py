@@ -161,14 +161,17 @@ def test_tuner_counts_hits_per_trial_replays_latency_and_prices_cost(tmp_path: P
     )
     study = tuner.optimize(n_trials=2)
     first, second = study.trials
-    assert first.user_attrs["llm"] == {
+    assert first.system_attrs["ragtune:llm"] == {
         "calls": 6,
         "cache_hits": 0,
         "cache_misses": 6,
         "prompt_tokens": 600,
         "completion_tokens": 60,
     }
-    assert second.user_attrs["llm"]["cache_hits"] == 6 and second.user_attrs["llm"]["cache_misses"] == 0
+    assert (
+        second.system_attrs["ragtune:llm"]["cache_hits"] == 6
+        and second.system_attrs["ragtune:llm"]["cache_misses"] == 0
+    )
     assert n_calls(log) == 6
     # 100 prompt tokens at $1/1k plus 10 completion tokens at $2/1k: $0.12 per question, cached or not.
     assert first.values[1] == pytest.approx(0.12) and second.values[1] == pytest.approx(0.12)
@@ -195,5 +198,5 @@ def test_pruning_records_the_questions_and_tokens_it_saved(tmp_path: Path) -> No
     (trial,) = tuner.optimize(n_trials=1).trials
     assert trial.state is rt.TrialState.PRUNED
     # Rungs 1/9, 1/3, all of 18 questions: pruned after 2, so 16 questions and 16 * 110 tokens saved.
-    assert trial.user_attrs["pruning_saved"] == {"questions": 16, "tokens_estimate": 1760.0}
+    assert trial.system_attrs["ragtune:pruning_saved"] == {"questions": 16, "tokens_estimate": 1760.0}
     assert n_calls(log) == 2

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict
 import ragtune as rt
 from ragtune.datasets.types import Document, EvalSet, Judgment, Question
 from ragtune.exceptions import ConfigError
+from ragtune.objectives import trial_results
 from ragtune.objectives.evaluator import Evaluator, rung_sizes
 from ragtune.pipelines import Pipeline, chunkers, readers, retrievers
 from ragtune.pipelines.chunkers.base import chunks_from_spans
@@ -89,10 +90,18 @@ def test_retrieval_values_and_stored_per_question_scores():
     frozen = study.tell(trial, rung.objective_values)
     assert sorted(frozen.intermediate_values) == [2, 6]
     assert len(frozen.intermediate_scores[2]) == 2 and len(frozen.intermediate_scores[6]) == 6
-    stored = frozen.user_attrs["per_question"]
-    assert sorted(stored["question_ids"]) == [f"q{i}" for i in range(6)]
-    assert stored["scores"]["hit@1"] == [1.0] * 6
-    assert frozen.user_attrs["metrics"]["hit@1"] == 1.0
+    assert frozen.user_attrs == {}  # ragtune's bookkeeping is not the user's
+    results = trial_results(frozen)
+    assert sorted(results.question_ids) == [f"q{i}" for i in range(6)]
+    assert results.scores["hit@1"] == (1.0,) * 6
+    assert results.metrics["hit@1"] == 1.0
+    # one copy: the objectives' per-question scores are the reported rows of the last rung, not an attr
+    stored = frozen.system_attrs["ragtune:per_question"]
+    assert "hit@1" not in stored["scores"] and stored["reported"] == {
+        "step": 6,
+        "columns": {"hit@1": 0, "exact_match": 1},
+    }
+    assert results.scores["exact_match"] == tuple(row[1] for row in frozen.intermediate_scores[6])
 
 
 def test_answer_objective_without_reader_is_a_clear_error():
@@ -146,4 +155,4 @@ def test_evaluate_trial_stores_what_the_pruned_trial_saw():
         evaluate_trial(ev, trial, pipe)
     frozen = study.tell(trial, state=rt.TrialState.PRUNED)
     assert sorted(frozen.intermediate_values) == [2]
-    assert frozen.user_attrs["questions_evaluated"] == 2
+    assert trial_results(frozen).questions_evaluated == 2 and frozen.user_attrs == {}

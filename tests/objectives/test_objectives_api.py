@@ -14,6 +14,7 @@ EXPECTED = {
     "LatencySummary",
     "MetricInfo",
     "Objective",
+    "TrialResults",
     "aggregate_objective",
     "answer_in_context",
     "average_precision_at_k",
@@ -31,10 +32,14 @@ EXPECTED = {
     "parse_objective",
     "parse_objectives",
     "precision_at_k",
+    "question_scores",
     "rank_documents",
     "recall_at_k",
     "safety_pass_rate",
+    "study_constraints",
     "token_f1",
+    "trial_metrics",
+    "trial_results",
 }
 
 

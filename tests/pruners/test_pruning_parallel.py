@@ -73,7 +73,7 @@ def test_asha_ranks_against_running_trials_of_other_workers(storage: Storage) ->
     }
     assert spy.seen_running == [3, 3, 3, 3]
     # Pruned trials keep their reports.
-    assert study.trials[2].intermediate_values == {10: (0.4,)}
+    assert study.trials[2].intermediate_values == {10: 0.4}
 
 
 def test_pareto_pruner_compares_with_running_trials_of_other_workers(storage: Storage) -> None:

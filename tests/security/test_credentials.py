@@ -321,7 +321,7 @@ def test_worker_processes_do_not_get_the_password_on_their_command_line(
 def _no_tuner(*args: Any, **kwargs: Any) -> Any:
     """A stand-in Tuner with an empty in-memory study (the workers are fakes, nothing connects)."""
     study = rt.create_study(directions=["maximize", "minimize"])
-    study.set_user_attr("objectives", ["ndcg@10", "latency_p95_ms"])
+    study.set_metric_names(["ndcg@10", "latency_p95_ms"])
 
     evaluator = SimpleNamespace(questions=[1], rungs=[1])
     return SimpleNamespace(study=study, evaluator=evaluator)

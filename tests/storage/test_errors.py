@@ -196,12 +196,13 @@ def test_migrations_run_in_order_once(tmp_path: Path) -> None:
     def add_column(conn: sa.Connection) -> None:
         conn.execute(sa.text("ALTER TABLE studies ADD x INT"))
 
-    steps = [*migrations.MIGRATIONS, migrations.Migration(2, "add a column", add_column)]
+    new = SCHEMA_VERSION + 1
+    steps = [*migrations.MIGRATIONS, migrations.Migration(new, "add a column", add_column)]
     engine = sa.create_engine(url)
     with engine.begin() as conn:
-        assert migrations.upgrade(conn, where="test", migrations=steps, target=2) == 1
-        assert migrations.upgrade(conn, where="test", migrations=steps, target=2) == 2  # nothing left
-        assert migrations.read_version(conn) == 2
+        assert migrations.upgrade(conn, where="test", migrations=steps, target=new) == SCHEMA_VERSION
+        assert migrations.upgrade(conn, where="test", migrations=steps, target=new) == new  # nothing left
+        assert migrations.read_version(conn) == new
         conn.execute(sa.text("SELECT x FROM studies"))
     engine.dispose()
 

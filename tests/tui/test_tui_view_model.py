@@ -58,8 +58,10 @@ def model() -> StudyModel:
         "hand",
         [MAX, MIN],
         list(reversed(TRIALS)),
-        user_attrs={"objectives": ["a", "b"]},
-        system_attrs={"ragtune:choice": {"trial": 2, "chosen_at": "2025-01-01T00:00:00+00:00"}},
+        system_attrs={
+            "ragtune:metric_names": ["a", "b"],
+            "ragtune:choice": {"trial": 2, "chosen_at": "2025-01-01T00:00:00+00:00"},
+        },
     )
 
 
@@ -149,8 +151,12 @@ def test_filter_masks_are_strict_where_asked() -> None:
 
 def test_plain_study_names_and_metrics_columns() -> None:
     trials = [
-        FrozenTrial(number=0, state=TrialState.COMPLETE, values=(1.0,), user_attrs={"metrics": {"cost": 3}}),
-        FrozenTrial(number=1, state=TrialState.COMPLETE, values=(2.0,), user_attrs={"metrics": {"cost": 1}}),
+        FrozenTrial(
+            number=0, state=TrialState.COMPLETE, values=(1.0,), system_attrs={"ragtune:metrics": {"cost": 3}}
+        ),
+        FrozenTrial(
+            number=1, state=TrialState.COMPLETE, values=(2.0,), system_attrs={"ragtune:metrics": {"cost": 1}}
+        ),
     ]
     model = StudyModel("p", [MIN], trials)
     assert model.objective_names == ("values_0",)
@@ -214,7 +220,10 @@ def test_named_constraints_in_details() -> None:
         "c",
         [MIN],
         trials,
-        user_attrs={"objectives": ["latency_p95_ms"], "constraints": ["latency_p95_ms <= 200"]},
+        system_attrs={
+            "ragtune:metric_names": ["latency_p95_ms"],
+            "ragtune:constraints": ["latency_p95_ms <= 200"],
+        },
     )
     view = build_view(model, default_state(model))
     assert dict(trial_details(model, view, 0)[0].lines)["latency_p95_ms <= 200"] == "ok (margin 20)"

@@ -61,14 +61,16 @@ def rag_trials(n: int, *, seed: int) -> list[FrozenTrial]:
                 values=values,
                 params={"chunk_size": chunk, "retriever": retriever, "top_k": top_k},
                 distributions=DISTRIBUTIONS,
-                user_attrs={
-                    "metrics": {
+                system_attrs={
+                    "ragtune:metrics": {
                         "ndcg@10": ndcg,
                         "latency_p95_ms": latency,
                         "safety_pass_rate": safety,
                         "recall@10": round(min(1.0, ndcg + 0.1), 4),
                         "index_build_s": round(chunk / 300, 2),
                     },
+                },
+                user_attrs={
                     "timings": {"index_s": round(chunk / 300, 2), "eval_s": round(latency / 10, 2)},
                 },
                 intermediate_values=steps,
@@ -85,8 +87,8 @@ def make_rag_study(
     storage: rt.storage.Storage, name: str = "rag-demo", *, n: int = 40, seed: int = 7
 ) -> rt.Study:
     study = rt.create_study(storage=storage, study_name=name, directions=["maximize", "minimize", "maximize"])
-    study.set_user_attr("objectives", ["ndcg@10", "latency_p95_ms", "safety_pass_rate"])
-    study.set_user_attr("constraints", ["latency_p95_ms <= 200"])
+    study.set_metric_names(["ndcg@10", "latency_p95_ms", "safety_pass_rate"])
+    study.set_system_attr("ragtune:constraints", ["latency_p95_ms <= 200"])
     for t in rag_trials(n, seed=seed):
         study.add_trial(t)
     return study

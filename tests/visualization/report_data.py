@@ -56,8 +56,8 @@ def make_question_study(
     """Two objectives (ndcg@10 max, latency_p95_ms min); ``overlap`` exists only when chunk_size > 512."""
     rng = np.random.default_rng(seed)
     study = rt.create_study(storage=storage, study_name=name, directions=["maximize", "minimize"])
-    study.set_user_attr("objectives", ["ndcg@10", "latency_p95_ms"])
-    study.set_user_attr("dataset", "toy-qa")
+    study.set_metric_names(["ndcg@10", "latency_p95_ms"])
+    study.set_system_attr("ragtune:dataset", "toy-qa")
     study.set_system_attr("ragtune:questions", GOLD)
     dists = {
         "retriever": categorical_distribution(("bm25", "dense", "hybrid")),
@@ -86,7 +86,7 @@ def make_question_study(
                 values=values,
                 params=params,
                 distributions={k: dists[k] for k in params},
-                user_attrs={"per_question": record, "metrics": {"ndcg@10": round(ndcg, 4)}},
+                system_attrs={"ragtune:per_question": record, "ragtune:metrics": {"ndcg@10": round(ndcg, 4)}},
                 intermediate_values=steps,
                 datetime_start=start,
                 datetime_complete=start + dt.timedelta(seconds=20),

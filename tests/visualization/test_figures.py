@@ -120,8 +120,8 @@ def test_question_results_hits_missed_worst_and_diff():
     trial = FrozenTrial(
         number=0,
         state=TrialState.COMPLETE,
-        user_attrs={
-            "per_question": {
+        system_attrs={
+            "ragtune:per_question": {
                 "question_ids": ["a", "b"],
                 "latency_s": [0.1, 0.2],
                 "retrieved": [["d2", "d5"], ["d1"]],
@@ -137,7 +137,7 @@ def test_question_results_hits_missed_worst_and_diff():
     other = FrozenTrial(
         number=1,
         state=TrialState.COMPLETE,
-        user_attrs={"per_question": {"question_ids": ["a"], "scores": {"ndcg@10": [0.4]}}},
+        system_attrs={"ragtune:per_question": {"question_ids": ["a"], "scores": {"ndcg@10": [0.4]}}},
     )
     diff = question_diff([a, b], question_results(other, gold), "ndcg@10")
     assert [d.question_id for d in diff] == ["a", "b"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import socket
 import time
 import urllib.error
 import urllib.parse
@@ -116,9 +117,7 @@ def post_json(
         except (urllib.error.URLError, TimeoutError, ConnectionError) as e:
             reason = getattr(e, "reason", e)
             last = f"{type(reason).__name__}: {reason}" if isinstance(reason, BaseException) else str(reason)
-            unreachable = isinstance(reason, ConnectionRefusedError | OSError) and not isinstance(
-                reason, TimeoutError
-            )
+            unreachable = isinstance(reason, ConnectionRefusedError | socket.gaierror)
             if isinstance(reason, TimeoutError) or isinstance(e, TimeoutError):
                 last = f"timed out after {timeout:g} s"
         else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -28,8 +29,76 @@ def _create_v1(conn: sa.Connection) -> None:
     S.metadata.create_all(conn, checkfirst=True)
 
 
+#: Trial user attrs the schema-1 Tuner wrote, and the system attrs they become.
+_V1_TRIAL_KEYS = {
+    "metrics": "ragtune:metrics",
+    "index": "ragtune:index",
+    "pipeline": "ragtune:pipeline",
+    "per_question": "ragtune:per_question",
+    "llm": "ragtune:llm",
+    "pruning_saved": "ragtune:pruning_saved",
+}
+_V1_TRIAL_DROPPED = ("questions_evaluated",)  # the length of per_question's question ids
+_V1_STUDY_KEYS = {"constraints": "ragtune:constraints", "dataset": "ragtune:dataset"}
+
+
+def _bookkeeping_to_system_attrs(conn: sa.Connection) -> None:
+    """Schema 2: ragtune's own data leaves the user attrs (see ``ragtune.objectives.results``).
+
+    Objective names in a study's ``"objectives"`` user attr (how schema 1 named objectives) become
+    its metric names. In a study the Tuner made (user attrs ``objectives``, ``constraints`` and
+    ``dataset``) those three and the trials' ``metrics``, ``index``, ``pipeline``, ``per_question``,
+    ``llm`` and ``pruning_saved`` user attrs move to system attrs (``questions_evaluated``, the
+    number of question ids, is dropped); other studies' user attrs stay.
+    """
+    su, ss = S.study_user_attrs, S.study_system_attrs
+    d = S.study_directions
+    counted = conn.execute(sa.select(d.c.study_id, sa.func.count()).group_by(d.c.study_id))
+    n_dirs: dict[int, int] = {int(sid): int(n) for sid, n in counted}
+    attrs: dict[int, dict[str, str]] = {}
+    for sid, key, text in conn.execute(sa.select(su.c.study_id, su.c.key, su.c.value_json)):
+        attrs.setdefault(int(sid), {})[str(key)] = str(text)
+    system_keys = {(int(sid), str(k)) for sid, k in conn.execute(sa.select(ss.c.study_id, ss.c.key))}
+    tuner_studies: list[int] = []
+    for sid, study_attrs in attrs.items():
+        names = json.loads(study_attrs["objectives"]) if "objectives" in study_attrs else None
+        named = (
+            isinstance(names, list)
+            and len(names) == n_dirs.get(sid)
+            and all(isinstance(n, str) for n in names)
+        )
+        if named and (sid, "ragtune:metric_names") not in system_keys:
+            conn.execute(
+                ss.insert().values(
+                    study_id=sid, key="ragtune:metric_names", value_json=study_attrs["objectives"]
+                )
+            )
+        if not (named and all(k in study_attrs for k in _V1_STUDY_KEYS)):
+            continue
+        tuner_studies.append(sid)
+        for old, new in _V1_STUDY_KEYS.items():
+            if (sid, new) not in system_keys:
+                conn.execute(ss.insert().values(study_id=sid, key=new, value_json=study_attrs[old]))
+        conn.execute(su.delete().where(su.c.study_id == sid, su.c.key.in_(["objectives", *_V1_STUDY_KEYS])))
+    if not tuner_studies:
+        return
+    tu, ts = S.trial_user_attrs, S.trial_system_attrs
+    in_tuner = tu.c.trial_id.in_(sa.select(S.trials.c.trial_id).where(S.trials.c.study_id.in_(tuner_studies)))
+    for old, new in _V1_TRIAL_KEYS.items():
+        moved = sa.select(tu.c.trial_id, sa.literal(new), tu.c.value_json).where(in_tuner, tu.c.key == old)
+        conn.execute(ts.insert().from_select(["trial_id", "key", "value_json"], moved))
+    conn.execute(tu.delete().where(in_tuner, tu.c.key.in_([*_V1_TRIAL_KEYS, *_V1_TRIAL_DROPPED])))
+
+
 #: Every step from an empty database to :data:`~ragtune.storage.sql.schema.SCHEMA_VERSION`.
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "initial schema", _create_v1),)
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "initial schema", _create_v1),
+    Migration(
+        2,
+        "ragtune's bookkeeping in system attrs, objective names as metric names",
+        _bookkeeping_to_system_attrs,
+    ),
+)
 
 
 def _library_version() -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 #: The schema version this ragtune writes; see :mod:`ragtune.storage.sql.migrations`.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _PG = "postgresql"
 

@@ -35,6 +35,10 @@ class _Forward(Generic[P, R]):
     def __init__(self, method: Callable[Concatenate[Any, P], R]) -> None:
         self._name = method.__name__
 
+    def __call__(self, storage: SQLStorage, *args: P.args, **kwargs: P.kwargs) -> R:
+        """Called on the class (``SQLStorage.get_trial(storage, trial_id)``), as a method would be."""
+        return self.__get__(storage)(*args, **kwargs)
+
     @overload
     def __get__(self, storage: None, owner: type | None = None) -> _Forward[P, R]: ...
 

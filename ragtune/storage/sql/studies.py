@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from ragtune.core.directions import StudyDirection
+from ragtune.core.directions import StudyDirection, parse_direction
 from ragtune.exceptions import DuplicatedStudyError, StudyNotFound
 from ragtune.storage.base import Storage, StudySummary
 from ragtune.storage.records import dumps, loads
@@ -44,7 +44,7 @@ def create_study(conn: sa.Connection, directions: Sequence[StudyDirection], stud
     )
     conn.execute(
         S.study_directions.insert(),
-        [{"study_id": study_id, "objective": i, "direction": d.value} for i, d in enumerate(directions)],
+        [{"study_id": study_id, "objective": i, "direction": d.label} for i, d in enumerate(directions)],
     )
     return study_id
 
@@ -90,7 +90,7 @@ def study_directions(conn: sa.Connection, study_id: int) -> tuple[StudyDirection
     rows = conn.execute(
         sa.select(d.c.direction).where(d.c.study_id == study_id).order_by(d.c.objective)
     ).scalars()
-    out = tuple(StudyDirection(v) for v in rows)
+    out = tuple(parse_direction(v) for v in rows)
     if not out:
         raise no_study(study_id)
     return out
@@ -100,19 +100,29 @@ def all_studies(conn: sa.Connection) -> list[StudySummary]:
     d, t, u = S.study_directions, S.trials, S.study_user_attrs
     dirs: dict[int, list[StudyDirection]] = {}
     for sid, value in conn.execute(sa.select(d.c.study_id, d.c.direction).order_by(d.c.objective)):
-        dirs.setdefault(sid, []).append(StudyDirection(value))
+        dirs.setdefault(sid, []).append(parse_direction(value))
     counts: dict[int, int] = {
         sid: n for sid, n in conn.execute(sa.select(t.c.study_id, sa.func.count()).group_by(t.c.study_id))
     }
     attrs: dict[int, dict[str, Any]] = {}
     for sid, key, text in conn.execute(sa.select(u.c.study_id, u.c.key, u.c.value_json)):
         attrs.setdefault(sid, {})[key] = loads(text)
+    system: dict[int, dict[str, Any]] = {}
+    y = S.study_system_attrs
+    for sid, key, text in conn.execute(sa.select(y.c.study_id, y.c.key, y.c.value_json)):
+        system.setdefault(sid, {})[key] = loads(text)
     rows = conn.execute(
         sa.select(_ST.c.study_id, _ST.c.study_name, _ST.c.datetime_created).order_by(_ST.c.study_id)
     )
     return [
         StudySummary(
-            sid, name, tuple(dirs.get(sid, ())), int(counts.get(sid, 0)), attrs.get(sid, {}), created
+            sid,
+            name,
+            tuple(dirs.get(sid, ())),
+            int(counts.get(sid, 0)),
+            attrs.get(sid, {}),
+            created,
+            system.get(sid, {}),
         )
         for sid, name, created in rows
     ]
