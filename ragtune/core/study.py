@@ -355,6 +355,19 @@ class Study:
         """Ask optimize() to start no new trial; running ones finish."""
         self._stop_flag.set()
 
+    @property
+    def stop_requested(self) -> bool:
+        """True once :meth:`stop` was called, until the next run starts (:meth:`begin_run`)."""
+        return self._stop_flag.is_set()
+
+    def begin_run(self) -> None:
+        """Forget an earlier :meth:`stop`: called by ``optimize()`` and executors when a run starts."""
+        self._stop_flag.clear()
+
+    def n_trials(self, *, states: Container[TrialState] | None = None) -> int:
+        """How many trials the study holds (in ``states``), counted by the storage."""
+        return self._storage.get_n_trials(self._study_id, states=states)
+
     def trials_dataframe(
         self,
         attrs: Sequence[str] = DEFAULT_ATTRS,

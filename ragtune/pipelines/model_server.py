@@ -14,6 +14,7 @@ LLM-call cache, keyed by that name, misses when the file changes.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -99,6 +100,12 @@ def run_server(
         del engine
 
 
+def _drain(stream: IO[str]) -> None:
+    with contextlib.suppress(ValueError, OSError):  # closed by stop()
+        for _ in stream:
+            pass
+
+
 class ModelServer:
     """A ``ragtune serve-model`` child process; see the module docstring. Use :func:`serve_model`."""
 
@@ -155,6 +162,10 @@ class ModelServer:
                 f"serve-model {str(self.path)!r} did not start: {line or self._last_log_line()}"
             )
         self.base_url = line.rsplit(" at ", 1)[1].strip()
+        # Keep reading what the child prints, so a full pipe never blocks it.
+        stdout = self.process.stdout
+        assert stdout is not None
+        threading.Thread(target=_drain, args=(stdout,), daemon=True).start()
         self._wait_healthy()
         return self
 
