@@ -80,12 +80,15 @@ class Tuner:
         price_per_1k_input: float = 0.0,
         price_per_1k_output: float = 0.0,
         executor: RayExecutor | str | None = None,
+        prune_infeasible: bool = True,
     ) -> None:
         if not callable(pipeline):
             raise ConfigError(
                 f"pipeline must be a function pipeline(trial) -> Pipeline, but got {pipeline!r}"
             )
         self.executor = _make_executor(executor, storage)
+        #: Stop a trial at a rung where a constraint is already broken with 95% confidence.
+        self.prune_infeasible = prune_infeasible
         if isinstance(dataset, str):
             from ragtune.datasets import load
 
@@ -104,6 +107,7 @@ class Tuner:
             "max_questions": max_questions,
             "price_per_1k_input": price_per_1k_input,
             "price_per_1k_output": price_per_1k_output,
+            "prune_infeasible": prune_infeasible,
         }
         self.storage_url: str | None = storage if isinstance(storage, str) else _url_of(storage)
         self.pipeline_fn = pipeline
@@ -156,7 +160,9 @@ class Tuner:
                 f"pipeline(trial) must return a ragtune.pipelines.Pipeline, but returned {type(pipe).__name__}"
             )
         record_pipeline(trial, jsonable(pipe.config()))
-        values = evaluate_trial(self.evaluator, trial, pipe).objective_values
+        values = evaluate_trial(
+            self.evaluator, trial, pipe, prune_infeasible=self.prune_infeasible
+        ).objective_values
         bad = [n for n, v in zip(self.evaluator.objective_names, values, strict=True) if not math.isfinite(v)]
         if bad:
             raise ObjectiveValueError(
@@ -242,7 +248,9 @@ def _url_of(storage: Storage | None) -> str | None:
     return rendered
 
 
-def evaluate_trial(evaluator: Evaluator, trial: Trial, pipeline: Pipeline) -> RungResult:
+def evaluate_trial(
+    evaluator: Evaluator, trial: Trial, pipeline: Pipeline, *, prune_infeasible: bool = True
+) -> RungResult:
     """Score ``pipeline`` rung by rung: report each rung to ``trial``, prune when its pruner says so.
 
     What the trial evaluated (metrics, per-question scores, constraint violations) is stored with it
@@ -254,12 +262,39 @@ def evaluate_trial(evaluator: Evaluator, trial: Trial, pipeline: Pipeline) -> Ru
         for last in rungs:
             if last.reportable:
                 trial.report(list(last.objective_values), step=last.step, scores=last.scores)
-            if not last.is_last and trial.should_prune():
+            if last.is_last:
+                continue
+            broken = broken_constraints(evaluator, last) if prune_infeasible else []
+            if broken:
+                _record(evaluator, trial, last)
+                trial.set_system_attr(PRUNED_BECAUSE_ATTR, f"confidently infeasible: {', '.join(broken)}")
+                raise TrialPruned(
+                    f"pruned after {last.step} of {last.n_questions} questions: {', '.join(broken)} "
+                    "already broken with 95% confidence"
+                )
+            if trial.should_prune():
                 _record(evaluator, trial, last)
                 raise TrialPruned(f"pruned after {last.step} of {last.n_questions} questions")
     assert last is not None  # the rungs always end with every question
     _record(evaluator, trial, last)
     return last
+
+
+PRUNED_BECAUSE_ATTR = "ragtune:pruned_because"
+"""Trial system attribute set when the Tuner (not the pruner) stopped the trial, saying why."""
+
+
+def broken_constraints(evaluator: Evaluator, rung: RungResult, *, alpha: float = 0.05) -> list[str]:
+    """The constraints the questions up to ``rung`` already break with confidence ``1 - alpha``
+    (see :mod:`ragtune.objectives.constraint_bounds`); such a trial cannot end up feasible."""
+    from ragtune.objectives.constraint_bounds import confidently_broken
+
+    out = []
+    for c in evaluator.constraints:
+        raw = [o.raw.get(c.metric, math.nan) for o in rung.outcomes]
+        if confidently_broken(c, raw, rung.values.get(c.metric, math.nan), alpha=alpha):
+            out.append(str(c))
+    return out
 
 
 def _record(evaluator: Evaluator, trial: Trial, rung: RungResult) -> None:

@@ -11,14 +11,18 @@ import ragtune
 ROOT = Path(ragtune.__file__).parent
 
 # core's study runner: the one part of core above the plugins (samplers, pruners, storage), which it
-# creates by default. Every other core module is the data model the plugins read.
+# creates by default (the study, its trials and the ways to make them). Every other core module is the
+# data model the plugins read.
 STUDY_RUNNER = {
     "ragtune.core",
     "ragtune.core.study",
     "ragtune.core.trial",
+    "ragtune.core.fixed_trial",
+    "ragtune.core.create_trial",
     "ragtune.core.optimize",
     "ragtune.core.callbacks",
     "ragtune.core.dataframe",
+    "ragtune.core.study_admin",
 }
 PLUGINS = ("ragtune.samplers", "ragtune.pruners", "ragtune.storage")
 

@@ -150,6 +150,7 @@ def optimize(
         if ray_executor is not None:
             tuner.executor = with_file_resources(ray_executor, pf)
         s = tuner.study
+        s.set_system_attr("ragtune:pipeline_file", str(pipeline_file.resolve()))  # the TUI's snippet
         names = list(study_objective_names(s))
         console = Console(stderr=True, soft_wrap=True)
         history = s.trials

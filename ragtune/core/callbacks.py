@@ -22,5 +22,5 @@ class MaxTrialsCallback:
         self.states = states
 
     def __call__(self, study: Study, trial: FrozenTrial) -> None:
-        if study.storage.get_n_trials(study._study_id, states=self.states) >= self.n_trials:
+        if study.n_trials(states=self.states) >= self.n_trials:
             study.stop()

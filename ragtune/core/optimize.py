@@ -38,7 +38,7 @@ class _Budget:
 
     def take(self) -> bool:
         with self._lock:
-            if self.error is not None or self._study._stop_flag.is_set():
+            if self.error is not None or self._study.stop_requested:
                 return False
             if self._deadline is not None and time.monotonic() >= self._deadline:
                 return False
@@ -120,7 +120,7 @@ def run_optimize(
     if n_jobs < 1:
         raise ValidationError(f"n_jobs must be >= 1 or -1 (all cores), but got n_jobs={n_jobs}")
     catch_tuple = (catch,) if isinstance(catch, type) else tuple(catch)
-    study._stop_flag.clear()
+    study.begin_run()
     budget = _Budget(study, n_trials, timeout)
 
     def worker() -> None:

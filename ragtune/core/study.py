@@ -50,6 +50,17 @@ ObjectiveFunc = Callable[[Trial], "float | Sequence[float]"]
 Callback = Callable[["Study", FrozenTrial], None]
 
 
+def default_pruner(n_objectives: int) -> Pruner:
+    """The pruner a study gets when none is given: ``MedianPruner()`` with one objective (what Optuna
+    users expect: a trial that calls ``should_prune()`` stops when its reported value is worse than
+    the median of completed trials at that step, after 5 completed trials), ``ParetoPruner()`` with
+    several (stops a trial that another one confidently dominates at its step). A trial that never
+    calls ``should_prune()`` is never pruned; pass ``pruner=NopPruner()`` to turn pruning off."""
+    from ragtune.pruners import MedianPruner, ParetoPruner
+
+    return MedianPruner() if n_objectives == 1 else ParetoPruner()
+
+
 class Study:
     """Trials of one search, backed by a storage; samplers and pruners plug in."""
 
@@ -61,7 +72,6 @@ class Study:
         sampler: Sampler | None = None,
         pruner: Pruner | None = None,
     ) -> None:
-        from ragtune.pruners.base import NopPruner
         from ragtune.samplers import default_sampler
 
         self.study_name = study_name
@@ -69,7 +79,7 @@ class Study:
         self._study_id = storage.get_study_id_from_name(study_name)
         self.directions: tuple[StudyDirection, ...] = storage.get_study_directions(self._study_id)
         self.sampler: Sampler = sampler if sampler is not None else default_sampler()
-        self.pruner: Pruner = pruner if pruner is not None else NopPruner()
+        self.pruner: Pruner = pruner if pruner is not None else default_pruner(len(self.directions))
         self._builder = TrialsViewBuilder(self.directions, storage.get_trial)
         self._stop_flag = threading.Event()
 
@@ -354,6 +364,19 @@ class Study:
     def stop(self) -> None:
         """Ask optimize() to start no new trial; running ones finish."""
         self._stop_flag.set()
+
+    @property
+    def stop_requested(self) -> bool:
+        """True once :meth:`stop` was called, until the next run starts (:meth:`begin_run`)."""
+        return self._stop_flag.is_set()
+
+    def begin_run(self) -> None:
+        """Forget an earlier :meth:`stop`: called by ``optimize()`` and executors when a run starts."""
+        self._stop_flag.clear()
+
+    def n_trials(self, *, states: Container[TrialState] | None = None) -> int:
+        """How many trials the study holds (in ``states``), counted by the storage."""
+        return self._storage.get_n_trials(self._study_id, states=states)
 
     def trials_dataframe(
         self,

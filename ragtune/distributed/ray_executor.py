@@ -294,7 +294,7 @@ class _Runner:
         self.unfound_deaths = 0
 
     def _may_start(self) -> bool:
-        if self.study._stop_flag.is_set():
+        if self.study.stop_requested:
             return False
         if self.deadline is not None and time.monotonic() >= self.deadline:
             return False
@@ -307,7 +307,7 @@ class _Runner:
         self.inflight[ref] = f"{self.run_id}:{slot}"
 
     def run(self) -> None:
-        self.study._stop_flag.clear()
+        self.study.begin_run()
         try:
             while True:
                 while len(self.inflight) < self.workers and self._may_start():

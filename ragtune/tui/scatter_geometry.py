@@ -60,6 +60,24 @@ class AxisRange:
         pad = abs(lo) * 0.05 or 0.5
         return cls(lo - pad, hi + pad)
 
+    @classmethod
+    def robust(cls, values: npt.ArrayLike) -> tuple[AxisRange, bool]:
+        """Like :meth:`of`, but far outliers (beyond 3 interquartile ranges from the quartiles, with
+        at least 5 values) are left out of the range, so one slow trial does not squash every other
+        point onto one row; they are drawn on the edge. Returns the range and whether any were."""
+        v = np.asarray(values, dtype=np.float64)
+        v = v[np.isfinite(v)]
+        if v.size < 5:
+            return cls.of(v), False
+        q1, q3 = np.percentile(v, [25.0, 75.0])
+        spread = q3 - q1
+        if spread <= 0:
+            return cls.of(v), False
+        inside = v[(v >= q1 - 3 * spread) & (v <= q3 + 3 * spread)]
+        if inside.size == v.size:
+            return cls.of(v), False
+        return cls.of(inside), True
+
 
 def to_cells(
     xs: npt.ArrayLike, ys: npt.ArrayLike, *, width: int, height: int, x_range: AxisRange, y_range: AxisRange
@@ -143,8 +161,14 @@ def layout_scatter(points: PlotPoints, *, width: int, height: int) -> ScatterFra
     empty = np.zeros(0, dtype=np.int64)
     if width < MIN_WIDTH or height < MIN_HEIGHT:
         return ScatterFrame([[("enlarge the terminal to see the plot", "text")]], 0, 0, 0, 0, empty, empty)
-    xr, yr = AxisRange.of(points.xs), AxisRange.of(points.ys)
+    (xr, x_out), (yr, y_out) = AxisRange.robust(points.xs), AxisRange.robust(points.ys)
     y_ticks = [_tick(yr.hi), _tick((yr.lo + yr.hi) / 2), _tick(yr.lo)]
+    if y_out:  # outliers sit on the edge rows: say so on the ticks
+        y_ticks = [
+            ("≥" if above_range(points.ys, yr) else "") + y_ticks[0],
+            y_ticks[1],
+            ("≤" if below_range(points.ys, yr) else "") + y_ticks[2],
+        ]
     gutter = max(len(t) for t in y_ticks) + 1
     plot_w, plot_h = width - gutter - 1, height - 3
     if points.xs.size == 0:
@@ -162,6 +186,9 @@ def layout_scatter(points: PlotPoints, *, width: int, height: int) -> ScatterFra
         out.append([(label.rjust(gutter - 1) + " " + ("┤" if label else "│"), "axis"), *row])
     out.append([(" " * gutter + "└" + "─" * plot_w, "axis")])
     lo, hi = _tick(xr.lo), _tick(xr.hi)
+    if x_out:
+        lo = ("≤" if below_range(points.xs, xr) else "") + lo
+        hi = ("≥" if above_range(points.xs, xr) else "") + hi
     room = plot_w - len(lo) - len(hi)
     label = points.x_label if len(points.x_label) + 2 <= room else points.x_label[: max(room - 2, 0)]
     left_pad = max(room - len(label), 0) // 2
@@ -169,6 +196,18 @@ def layout_scatter(points: PlotPoints, *, width: int, height: int) -> ScatterFra
     out.append([(" " * (gutter + 1) + bottom, "axis")])
     cols, rows = to_cells(points.xs, points.ys, width=plot_w, height=plot_h, x_range=xr, y_range=yr)
     return ScatterFrame([_merge_runs(line) for line in out], gutter + 1, 1, plot_w, plot_h, cols, rows)
+
+
+def above_range(values: npt.ArrayLike, r: AxisRange) -> bool:
+    """Some finite value lies above the range (drawn on its upper edge)."""
+    v = np.asarray(values, dtype=np.float64)
+    return bool(np.any(v[np.isfinite(v)] > r.hi))
+
+
+def below_range(values: npt.ArrayLike, r: AxisRange) -> bool:
+    """Some finite value lies below the range (drawn on its lower edge)."""
+    v = np.asarray(values, dtype=np.float64)
+    return bool(np.any(v[np.isfinite(v)] < r.lo))
 
 
 def _merge_runs(line: list[tuple[str, Role]]) -> list[tuple[str, Role]]:

@@ -123,6 +123,9 @@ class StudyModel:
         self.chosen_at: str | None = str(choice.get("chosen_at")) if isinstance(choice, Mapping) else None
         path = choice.get("path") if isinstance(choice, Mapping) else None
         self.chosen_path: str | None = path if isinstance(path, str) else None
+        source = dict(system_attrs or {}).get("ragtune:pipeline_file")
+        #: The pipeline file ``ragtune optimize`` ran for this study, when it recorded one.
+        self.pipeline_file: str | None = source if isinstance(source, str) else None
 
     def _metric_names(self) -> tuple[str, ...]:
         seen: dict[str, None] = {}

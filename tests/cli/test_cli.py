@@ -158,7 +158,7 @@ def test_example_file_loads(path):
     from ragtune.cli.pipeline_file import load_pipeline_file
 
     pf = load_pipeline_file(path)
-    assert pf.objectives == ["ndcg@10:max", "latency_p95_ms:min", "safety_pass_rate:max"]
+    assert pf.objectives == ["ndcg@10:max", "latency_mean_ms:min", "safety_pass_rate:max"]
     pipe = pf.pipeline(
         rt.FixedTrial(
             {

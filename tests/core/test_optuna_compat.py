@@ -412,6 +412,25 @@ def fixed_trial_replays(lib: Lib) -> Observed:
     }
 
 
+def frozen_trial_replays_and_deep_copies(lib: Lib) -> Observed:
+    """The two examples of Optuna's FrozenTrial docstring (re-evaluate the best trial; deep copy)."""
+    import copy
+
+    def objective(trial: Any) -> float:
+        x = trial.suggest_float("x", -1, 1)
+        return x**2
+
+    study = _quiet_study(lib)
+    study.optimize(objective, n_trials=3)
+    best = study.best_trial
+    twin = copy.deepcopy(best)
+    return {
+        "replayed": objective(best) == study.best_value,
+        "copy_equal": (twin.number, dict(twin.params), twin.values)
+        == (best.number, dict(best.params), best.values),
+    }
+
+
 def study_names_and_copy(lib: Lib) -> Observed:
     src, dst = lib.memory(), lib.memory()
     a = lib.m.create_study(
@@ -619,6 +638,7 @@ EXPECTED: dict[Callable[[Lib], Observed], Observed] = {
         "best": 1,
     },
     fixed_trial_replays: {"replayed_is_best": True, "fixed": 6.0},
+    frozen_trial_replays_and_deep_copies: {"replayed": True, "copy_equal": True},
     study_names_and_copy: {
         "src": ["a", "b"],
         "dst": ["a-copy"],

@@ -137,7 +137,7 @@ def check_trials(trials: list[FrozenTrial], done: dict[int, float], *, running_a
         if t.state is TrialState.COMPLETE:
             assert t.values is not None and t.values[0] == value_of(dict(t.params)), t
             assert t.user_attrs["value"] == t.values[0]
-            assert t.intermediate_values == {0: (t.values[0] + 1.0,), 1: (t.values[0] + 0.5,)}
+            assert dict(t.intermediate_vectors) == {0: (t.values[0] + 1.0,), 1: (t.values[0] + 0.5,)}
         if not running_allowed:
             assert t.state is not TrialState.RUNNING, f"trial {t.number} still RUNNING"
     copies: dict[int, list[FrozenTrial]] = {}

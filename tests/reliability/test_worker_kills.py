@@ -45,16 +45,11 @@ def last_asked(proc: Proc) -> int:
     return max(int(line.split()[1]) for line in proc.lines if line.startswith("ASKED "))
 
 
-def expect_outcome(point: str, number: int, trials: list[FrozenTrial], *, duckdb: bool = False) -> None:
-    """What the trial a worker died in must look like once the crash was noticed.
-
-    DuckDB keeps a running trial in memory until it reports (its params go with the report) or
-    finishes, so a trial that died before its first write is simply not in the file (its number is
-    given to the next trial): nothing to fail.
-    """
+def expect_outcome(point: str, number: int, trials: list[FrozenTrial]) -> None:
+    """What the trial a worker died in must look like once the crash was noticed: on every backend
+    it is stored from ``ask`` on, with each param from the moment ``suggest_*`` returned (DuckDB
+    through its journal, replayed when the file is opened again)."""
     by_number = {t.number: t for t in trials}
-    if duckdb and number not in by_number and point != "tell-after":
-        return
     trial = by_number[number]
     if point == "tell-after":
         assert trial.state is TrialState.COMPLETE, trial  # stored before the kill: kept
@@ -68,6 +63,8 @@ def expect_outcome(point: str, number: int, trials: list[FrozenTrial], *, duckdb
         assert len(copies) == wanted, f"trial {trial.number} re-queued {len(copies)} times"
         if point == "ask":
             assert dict(trial.params) == {}
+        elif point == "param":  # killed right after a suggest_* returned: that param is stored
+            assert trial.params, trial
         elif point in ("objective", "tell-before"):  # after its reports: DuckDB wrote the params with them
             assert set(trial.params) == {"x", "k", "kind"}
 
@@ -215,7 +212,7 @@ def duckdb_kill_points(tmp_path: Path, plan: list[tuple[str, int]]) -> None:
         trials = reopen(url)
         check_trials(trials, done)
         if any(line.startswith("ASKED") for line in proc.lines):
-            expect_outcome(point, last_asked(proc), trials, duckdb=True)
+            expect_outcome(point, last_asked(proc), trials)
     trials = reopen(url)
     again = resume(url, "study", trials)
     final = reopen(url)

@@ -222,6 +222,10 @@ REVIEWED = {
         "_vectors",
     ): "schema table/column names (module constants), $sid bound",
     ("ragtune/storage/sql/duckdb_file.py", "_attrs"): "a schema table name (module constant), $sid bound",
+    (
+        "ragtune/storage/sql/duckdb_watch.py",
+        "publish",
+    ): "the snapshot path and the database name, quoted (ATTACH and COPY FROM DATABASE take no parameter)",
     ("ragtune/cli/export.py", "_write"): "the output path, quotes doubled (DuckDB's COPY takes no parameter)",
 }
 

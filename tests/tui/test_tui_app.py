@@ -321,3 +321,32 @@ async def test_empty_and_running_only_studies(tmp_path: Path) -> None:
             assert screen.view is not None and screen.view.knee is None
             assert shown_numbers(app) == rows
             assert not list(tmp_path.iterdir())  # nothing could be chosen
+
+
+async def test_x_never_plots_a_metric_against_itself_and_c_offers_the_row_under_the_cursor(
+    storage: Storage, tmp_path: Path
+) -> None:
+    app = create_app(storage, "rag-demo", refresh_interval=None, choice_dir=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = study_screen(app)
+        for _ in range(6):
+            await pilot.press("x")
+            await pilot.pause()
+            assert screen.state.x_axis != screen.state.y_axis, (screen.state.x_axis, screen.state.y_axis)
+        # A fast Up then c: the offer names the trial under the cursor, and the detail pane shows it.
+        await pilot.press("down", "down", "up", "c")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmChoiceScreen)
+        under_cursor = screen.query_one(TrialTable).selected_number
+        assert app.screen.trial_number == under_cursor == screen.selected
+
+
+def test_the_snippet_imports_the_studys_own_pipeline_file(tmp_path: Path) -> None:
+    from ragtune.tui.screens.snippet import snippet_code
+
+    code = snippet_code(tmp_path / "choice.json", "/work/project/python_docs_rag.py")
+    assert "from python_docs_rag import dataset, pipeline  # from /work/project/python_docs_rag.py" in code
+    assert "from pipeline import dataset, pipeline  # from your pipeline.py" in snippet_code(
+        tmp_path / "c.json"
+    )

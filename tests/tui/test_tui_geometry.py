@@ -122,3 +122,17 @@ def test_knee_degenerate_cases() -> None:
     assert knee_index([[3.0], [1.0], [2.0]]) == 1
     # Objectives 1 and 2 share their best point: no hyperplane through extremes, fall back to sum = 1.
     assert knee_index([[0, 0, 1], [1, 1, 0]]) == 0
+
+
+def test_robust_range_leaves_a_far_outlier_on_the_edge() -> None:
+    from ragtune.tui.scatter_geometry import AxisRange
+
+    # Quartiles 11.25 and 13.75 (numpy linear): fences at 11.25 - 7.5 and 13.75 + 7.5 = 21.25.
+    r, clipped = AxisRange.robust([10, 11, 12, 13, 14, 500])
+    assert clipped and (r.lo, r.hi) == (10.0, 14.0)
+    r, clipped = AxisRange.robust([10, 11, 12, 13, 14, 21])
+    assert not clipped and (r.lo, r.hi) == (10.0, 21.0)
+    assert AxisRange.robust([1, 500]) == (
+        AxisRange(1.0, 500.0),
+        False,
+    )  # too few values to call one an outlier

@@ -50,6 +50,10 @@ def _sql_text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def _sql_name(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"'
+
+
 # -- the optimising process ------------------------------------------------------------------------
 
 
@@ -83,7 +87,7 @@ class SnapshotPublisher:
             name = h.raw.execute("SELECT current_database()").fetchone()[0]
             h.raw.execute(f"ATTACH {_sql_text(str(tmp))} AS ragtune_live_snapshot")
             try:
-                h.raw.execute(f'COPY FROM DATABASE "{name}" TO ragtune_live_snapshot')
+                h.raw.execute(f"COPY FROM DATABASE {_sql_name(name)} TO ragtune_live_snapshot")
             finally:
                 h.raw.execute("DETACH ragtune_live_snapshot")
         os.replace(tmp, self.path)

@@ -12,12 +12,20 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+PIPELINE_FILE_ATTR = "ragtune:pipeline_file"
+"""Study system attribute: the pipeline file ``ragtune optimize`` ran (absolute path)."""
 
-def snippet_code(path: Path) -> str:
-    """The code that loads the config at ``path`` and builds the chosen pipeline."""
+
+def snippet_code(path: Path, pipeline_file: str | None = None) -> str:
+    """The code that loads the config at ``path`` and builds the chosen pipeline from
+    ``pipeline_file`` (the study's own file when known)."""
+    module = Path(pipeline_file).stem if pipeline_file else "pipeline"
+    where = pipeline_file or "your pipeline.py"
+    if not module.isidentifier():
+        module, where = "pipeline", f"{where}, copied to pipeline.py (its name is not a module name)"
     return (
         "import ragtune as rt\n"
-        "from pipeline import dataset, pipeline  # from your pipeline.py\n"
+        f"from {module} import dataset, pipeline  # from {where}\n"
         "\n"
         f"params = rt.load_config({str(path)!r})\n"
         "rag = pipeline(rt.FixedTrial(params))  # the chosen configuration\n"
@@ -37,9 +45,9 @@ class SnippetScreen(ModalScreen[None]):
         Binding("c", "copy", "Copy"),
     ]
 
-    def __init__(self, path: Path, *, chosen: bool) -> None:
+    def __init__(self, path: Path, *, chosen: bool, pipeline_file: str | None = None) -> None:
         super().__init__()
-        self.code = snippet_code(path)
+        self.code = snippet_code(path, pipeline_file)
         self.chosen = chosen
         self.path = path
 

@@ -48,21 +48,22 @@ FILTER_HINT = "filter: press / and type e.g. latency_p95_ms <= 80, safety_pass_r
 class StudyScreen(Screen[None]):
     """One study; re-read through the storage in a worker thread every ``refresh_interval`` seconds."""
 
+    # Short words, so that every shown key fits an 80-column footer (? lists them all in full).
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "app.help", "Help"),
         Binding("v", "app.views", "Views"),  # analysis views (screens/views.py); early, so 80 columns show it
         Binding("slash", "focus_filter", "Filter"),
-        Binding("a", "toggle_all", "Front/all"),
+        Binding("a", "toggle_all", "All"),
         Binding("s", "cycle_sort", "Sort"),
         Binding("S", "reverse_sort", "Reverse", show=False),
-        Binding("x", "cycle_axis('x')", "X axis"),
-        Binding("y", "cycle_axis('y')", "Y axis"),
+        Binding("x", "cycle_axis('x')", "X"),
+        Binding("y", "cycle_axis('y')", "Y"),
         Binding("z", "toggle_zoom", "Zoom", show=False),
         Binding("k", "goto_knee", "Knee"),
         Binding("c", "choose", "Choose"),
-        Binding("p", "snippet", "Python"),
+        Binding("p", "snippet", "Code"),
         Binding("ctrl+r,f5", "reload", "Reload", show=False),
-        Binding("escape", "back", "Studies"),
+        Binding("escape", "back", "Back"),
         Binding("q", "app.quit", "Quit", show=False),
     ]
 
@@ -289,7 +290,17 @@ class StudyScreen(Screen[None]):
             return
         keys = [*self.model.objective_names, NUMBER]
         current = self.state.x_axis if axis == "x" else self.state.y_axis
-        nxt = keys[(keys.index(current) + 1) % len(keys)] if current in keys else keys[0]
+        other = self.state.y_axis if axis == "x" else self.state.x_axis
+        start = keys.index(current) if current in keys else -1
+        # The next metric that is not already on the other axis (never latency against latency).
+        nxt = next(
+            (
+                keys[(start + i) % len(keys)]
+                for i in range(1, len(keys) + 1)
+                if keys[(start + i) % len(keys)] != other
+            ),
+            current,
+        )
         self.query_one(f"#{axis}-axis", Select).value = nxt
 
     def action_goto_knee(self) -> None:
@@ -299,6 +310,12 @@ class StudyScreen(Screen[None]):
             self.notify(f"knee point #{self.view.knee} is not in the table", severity="warning")
 
     def action_choose(self) -> None:
+        # The table's cursor is the truth at the moment of the key press: a highlight message still
+        # on its way (a fast Up then c) must not leave the offer and the detail pane on other trials.
+        under_cursor = self.query_one(TrialTable).selected_number
+        if under_cursor != self.selected:
+            self.selected = under_cursor
+            self._draw_selection()
         trial = self.model.trial(self.selected) if self.model and self.selected is not None else None
         if self.model is None or trial is None:
             self.notify("select a trial first", severity="warning")
@@ -357,4 +374,7 @@ class StudyScreen(Screen[None]):
             path = Path(self.model.chosen_path)
         chosen = path is not None
         default = default_choice_path(self.study_name, self.rt_app.choice_dir)
-        self.app.push_screen(SnippetScreen(path if path is not None else default, chosen=chosen))
+        source = self.model.pipeline_file if self.model is not None else None
+        self.app.push_screen(
+            SnippetScreen(path if path is not None else default, chosen=chosen, pipeline_file=source)
+        )
