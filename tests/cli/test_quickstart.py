@@ -9,10 +9,15 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.skipif(
+    os.environ.get("RAGTUNE_RUN_SLOW", "") in ("", "0"),
+    reason="tests/examples/test_readme.py runs the README's 30-trial quick start; set RAGTUNE_RUN_SLOW=1",
+)
 def test_quickstart_optimize_in_a_subprocess(tmp_path):
     exe = shutil.which("ragtune")
     cmd = [exe] if exe else [sys.executable, "-m", "ragtune"]

@@ -46,6 +46,7 @@ def test_snapshots_are_bounded_and_every_trial_still_reads_back(
         storage.close()
 
 
+@pytest.mark.slow  # 1,000 trials with a synchronous commit per param: ~45 s
 @pytest.mark.postgres
 def test_a_worker_does_not_grow_with_the_study(postgres_url: str) -> None:
     """Python memory between trial 600 and trial 1,000: before bounded snapshots a worker kept
