@@ -9,7 +9,6 @@ worker got there first, this does nothing, and the trial is never re-queued twic
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Any
 
 from ragtune.core.frozen_trial import FrozenTrial
 from ragtune.core.trial_state import TrialState
@@ -17,7 +16,7 @@ from ragtune.distributed.job import RAY_TASK_ATTR
 from ragtune.exceptions import UpdateFinishedTrialError
 from ragtune.log import get_logger
 from ragtune.storage.base import Storage
-from ragtune.storage.bookkeeping import REQUEUED_FROM
+from ragtune.storage.bookkeeping import requeue_template
 
 _log = get_logger("ray")
 
@@ -40,26 +39,10 @@ def fail_trial(
         storage.finish_trial(trial.trial_id, TrialState.FAIL, fail_reason=reason)
     except UpdateFinishedTrialError:
         return None  # finished meanwhile (its task told, or a heartbeat sweep failed it first)
-    template = _requeue_template(trial) if requeue and storage.requeue_failed else None
+    template = requeue_template(trial) if requeue and storage.requeue_failed else None
     if template is None:
         _log.warning("trial %d failed: %s", trial.number, reason)
         return None
     copy = storage.create_new_trial(study_id, template)
     _log.warning("trial %d failed: %s; re-queued as trial %d", trial.number, reason, copy.number)
     return copy.number
-
-
-def _requeue_template(failed: FrozenTrial) -> FrozenTrial | None:
-    """The storage's stale-trial rule (``ragtune.storage.bookkeeping.requeue_template``, which
-    reads a storage-internal record), on a FrozenTrial: once, and only with params to repeat."""
-    if REQUEUED_FROM in failed.system_attrs:
-        return None
-    fixed: dict[str, Any] = dict(failed.system_attrs.get("fixed_params") or {})
-    fixed.update(failed.params)
-    if not fixed:
-        return None
-    return FrozenTrial(
-        number=-1,
-        state=TrialState.WAITING,
-        system_attrs={"fixed_params": fixed, REQUEUED_FROM: failed.number},
-    )

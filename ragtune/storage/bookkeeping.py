@@ -14,9 +14,9 @@ import dataclasses
 import datetime as dt
 import threading
 from abc import abstractmethod
-from collections.abc import Container
+from collections.abc import Container, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from ragtune.core.distributions import AnyDistribution
 from ragtune.core.frozen_trial import FrozenTrial
@@ -253,7 +253,20 @@ class TrialBook(Storage):
 REQUEUED_FROM = "requeued_from"
 
 
-def requeue_template(failed: TrialRecord) -> FrozenTrial | None:
+class _FailedTrial(Protocol):
+    """What the re-queue rule reads of a failed trial (a storage record or a FrozenTrial)."""
+
+    @property
+    def number(self) -> int: ...
+
+    @property
+    def params(self) -> Mapping[str, Any]: ...
+
+    @property
+    def system_attrs(self) -> Mapping[str, Any]: ...
+
+
+def requeue_template(failed: _FailedTrial) -> FrozenTrial | None:
     """The WAITING copy of a dead worker's trial; None when it was itself a re-queue, or when it
     died before it had any params (a copy would just be a new trial)."""
     if REQUEUED_FROM in failed.system_attrs:
