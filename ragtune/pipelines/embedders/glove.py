@@ -13,13 +13,14 @@ import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 
 from ragtune.exceptions import ConfigError
 from ragtune.pipelines.analyzer import AnalyzerParams, analyze
 from ragtune.pipelines.embedders.base import l2_normalise
+from ragtune.pipelines.embedders.lazy_model import LazyModelPickling
 from ragtune.pipelines.embedders.sentence_transformer import _as_text_list, fingerprint, installed_files
 from ragtune.pipelines.records import FloatArray
 from ragtune.pipelines.stage import ParamStage, StageParams
@@ -40,7 +41,7 @@ class GloveParams(StageParams):
     """Resolved path of the parquet file whose first column lists the words, row ``i`` for vector ``i``."""
 
 
-class GloveEmbedder(ParamStage[GloveParams]):
+class GloveEmbedder(LazyModelPickling, ParamStage[GloveParams]):
     """Bag-of-words embeddings from pretrained GloVe word vectors (see the module docstring).
 
     The matrix is memory-mapped and the vocabulary read on the first :meth:`embed` call.
@@ -51,6 +52,7 @@ class GloveEmbedder(ParamStage[GloveParams]):
         vectors = embedder.embed(["A man is eating food."])  # float32, shape (1, 50)
     """
 
+    _lazy_field: ClassVar[str] = "_loaded"
     kind: ClassVar[str] = "glove"
     version: ClassVar[str] = "1"
     Params: ClassVar[type[StageParams]] = GloveParams
@@ -105,16 +107,6 @@ class GloveEmbedder(ParamStage[GloveParams]):
                     vocabulary.setdefault(word, i)  # the first (most frequent) spelling wins
                 self._loaded = (vocabulary, matrix)
             return self._loaded
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        state["_loaded"] = None
-        del state["_lock"]
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"GloveEmbedder({self.params.vectors_path!r}, {self.params.vocabulary_path!r})"

@@ -18,6 +18,7 @@ from pydantic import Field
 
 from ragtune.exceptions import ConfigError, StageError
 from ragtune.pipelines.embedders.base import l2_normalise
+from ragtune.pipelines.embedders.lazy_model import LazyModelPickling
 from ragtune.pipelines.embedders.sentence_transformer import (
     DEFAULT_MODEL_PACKAGE,
     _as_text_list,
@@ -63,7 +64,7 @@ class OnnxModelFiles(NamedTuple):
     tokenizer_path: Path
 
 
-class OnnxEmbedder(ParamStage[OnnxParams]):
+class OnnxEmbedder(LazyModelPickling, ParamStage[OnnxParams]):
     """Embeds texts with an ONNX encoder on onnxruntime's CPU provider.
 
     Texts are truncated to ``max_length`` tokens, sorted by length and batched, each batch padded to
@@ -80,6 +81,7 @@ class OnnxEmbedder(ParamStage[OnnxParams]):
         vectors = embedder.embed(["A man is eating food."])  # float32, shape (1, 384)
     """
 
+    _lazy_field: ClassVar[str] = "_runtime"
     kind: ClassVar[str] = "onnx"
     version: ClassVar[str] = "1"
     Params: ClassVar[type[StageParams]] = OnnxParams
@@ -178,17 +180,6 @@ class OnnxEmbedder(ParamStage[OnnxParams]):
             if self._runtime is None:
                 self._runtime = _Runtime.open(self.params)
             return self._runtime
-
-    def __getstate__(self) -> dict[str, Any]:
-        # An inference session and a lock do not pickle; a worker process reopens lazily.
-        state = self.__dict__.copy()
-        state["_runtime"] = None
-        del state["_lock"]
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._lock = threading.Lock()
 
     def __repr__(self) -> str:
         p = self.params

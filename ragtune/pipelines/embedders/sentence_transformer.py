@@ -23,6 +23,7 @@ from pydantic import Field
 
 from ragtune.exceptions import ConfigError, MissingDependencyError, StageError, ValidationError
 from ragtune.pipelines.embedders.base import check_embeddings
+from ragtune.pipelines.embedders.lazy_model import LazyModelPickling
 from ragtune.pipelines.records import FloatArray
 from ragtune.pipelines.stage import ParamStage, StageParams
 
@@ -47,7 +48,7 @@ class SentenceTransformerParams(StageParams):
     """Scale vectors to unit L2 norm."""
 
 
-class SentenceTransformerEmbedder(ParamStage[SentenceTransformerParams]):
+class SentenceTransformerEmbedder(LazyModelPickling, ParamStage[SentenceTransformerParams]):
     """Embeds texts with a sentence-transformers model loaded from a local folder.
 
     The model loads on the first :meth:`embed` call, so building an embedder whose vectors are all
@@ -60,6 +61,7 @@ class SentenceTransformerEmbedder(ParamStage[SentenceTransformerParams]):
         vectors = embedder.embed(["A man is eating food."])  # float32, shape (1, 384)
     """
 
+    _lazy_field: ClassVar[str] = "_model"
     kind: ClassVar[str] = "sentence_transformer"
     version: ClassVar[str] = "1"
     Params: ClassVar[type[StageParams]] = SentenceTransformerParams
@@ -118,17 +120,6 @@ class SentenceTransformerEmbedder(ParamStage[SentenceTransformerParams]):
                         f"cannot load a sentence-transformers model from {self.params.model_path}: {e}"
                     ) from e
             return self._model
-
-    def __getstate__(self) -> dict[str, Any]:
-        # A loaded torch model and a lock do not pickle; a worker process reloads lazily.
-        state = self.__dict__.copy()
-        state["_model"] = None
-        del state["_lock"]
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._lock = threading.Lock()
 
     def __repr__(self) -> str:
         return (
