@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import Callable
 from typing import Any
 
+from textual.css.query import NoMatches
 from textual.dom import DOMNode
 
 
@@ -16,7 +17,11 @@ def call_on_ui(node: DOMNode, callback: Callable[..., Any], *args: Any, **kwargs
     """
 
     def run() -> None:
-        if node.is_attached:
+        if not (node.is_attached and node.is_running):
+            return
+        # A screen being torn down (the app quitting) can still be attached while its widgets are
+        # already gone: the callback's query then finds nothing, and the result has nowhere to go.
+        with contextlib.suppress(NoMatches):
             callback(*args, **kwargs)
 
     with contextlib.suppress(RuntimeError):  # the app is no longer running
