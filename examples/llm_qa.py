@@ -10,7 +10,8 @@ it when the run ends. Set ``RAGTUNE_LLM_URL`` (and ``RAGTUNE_LLM_MODEL``) to use
 instead, or ``RAGTUNE_GGUF`` to serve another GGUF file.
 
 Knobs: chunk size, BM25 stemming (when PyStemmer is installed), k, the prompt template, which worked
-examples (the built-in generic ones, or ones drawn from held-out questions of this set) and how many,
+examples (the built-in generic ones, or ones drawn from held-out questions of this set: the first ones
+or those nearest the question) and how many,
 how many of the retrieved sentences the prompt keeps, the context budget in tokens, the passage order
 and the temperature. Objectives: answer F1, p95 latency (which now includes generation) and cost in
 US dollars from the prices below. Every LLM call is cached on disk next to the study, so a
@@ -28,9 +29,9 @@ from ragtune.pipelines import Pipeline, chunkers, guards, readers, retrievers, t
 
 full = rt.datasets.load("python-docs")
 
-# Worked examples from this set's own questions: the first six with short answers. They are held
-# out, and the study evaluates on the other questions only.
-held_out = [q.id for q in full.questions if q.answers and len(q.answers[0]) <= 20][:6]
+# Worked examples from this set's own questions: every tenth question that has a short answer (31 of
+# them, spread over the topics). They are held out: the study evaluates on the other questions only.
+held_out = [q.id for q in full.questions[::10] if q.answers and len(q.answers[0]) <= 20]
 docs_examples = templates.examples_from(full, held_out)
 dataset = full.subset([q.id for q in full.questions if q.id not in set(held_out)], name="python-docs")
 for base in ("completion", "extract", "instruction", "chat"):
@@ -67,8 +68,11 @@ def llm() -> tuple[str, str]:
 def generator(trial: rt.Trial) -> readers.OpenAIGenerator:
     base_url, model = llm()
     prompt = trial.suggest_categorical("prompt", ["completion", "extract", "instruction", "chat"])
+    choice: readers.ExampleChoice = "first"
     if trial.suggest_categorical("examples", ["generic", "docs"]) == "docs":
-        prompt, few_shot = f"{prompt}+docs", trial.suggest_int("few_shot", 0, len(docs_examples))
+        # From the held-out pool: its first few, or those whose questions resemble the question.
+        prompt, few_shot = f"{prompt}+docs", trial.suggest_int("few_shot", 0, 6)
+        choice = trial.suggest_categorical("example_choice", ["first", "similar"])
     else:
         few_shot = trial.suggest_int("few_shot", 0, len(templates.EXAMPLES))
     sentences = trial.suggest_categorical("context_sentences", [0, 2, 3, 4, 6])  # 0: whole passages
@@ -77,6 +81,7 @@ def generator(trial: rt.Trial) -> readers.OpenAIGenerator:
         model,
         template=prompt,
         few_shot=few_shot,
+        example_choice=choice,
         context_sentences=sentences or None,
         context_tokens=trial.suggest_categorical("context_tokens", [128, 256, 512]),
         context_order=trial.suggest_categorical("context_order", ["best-first", "best-last"]),

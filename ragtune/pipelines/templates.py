@@ -151,8 +151,8 @@ def examples_from(evalset: EvalSet, question_ids: Iterable[str], *, chars: int =
             at = text.find(answer)
             if at < 0:
                 continue
-            start = max(0, at - chars // 2)
-            end = min(len(text), at + len(answer) + chars - (at - start))
+            start = max(0, at - max(0, chars - len(answer)) // 2)
+            end = min(len(text), max(start + chars, at + len(answer)))
             space = text.find(" ", start, at)
             if start > 0 and space >= 0:
                 start = space + 1  # begin on a word

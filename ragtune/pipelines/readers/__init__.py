@@ -7,5 +7,15 @@ from ragtune.pipelines.readers.extractive import Extractive
 from ragtune.pipelines.readers.gguf import GGUFGenerator
 from ragtune.pipelines.readers.openai_chat import OpenAIChatGenerator
 from ragtune.pipelines.readers.openai_generator import OpenAIGenerator
+from ragtune.pipelines.readers.prompting import ContextOrder, Endpoint, ExampleChoice
 
-__all__ = ["Extractive", "GGUFGenerator", "OpenAIChatGenerator", "OpenAIGenerator", "Reader"]
+__all__ = [
+    "ContextOrder",
+    "Endpoint",
+    "ExampleChoice",
+    "Extractive",
+    "GGUFGenerator",
+    "OpenAIChatGenerator",
+    "OpenAIGenerator",
+    "Reader",
+]

@@ -20,7 +20,13 @@ from pydantic import Field
 from ragtune.exceptions import GeneratorError
 from ragtune.pipelines.gguf_file import check_gguf, gguf_fingerprint, server_params
 from ragtune.pipelines.readers.generation import CacheArg, LLMGenerator
-from ragtune.pipelines.readers.prompting import ContextOrder, Endpoint, GenerationParams, Prompt
+from ragtune.pipelines.readers.prompting import (
+    ContextOrder,
+    Endpoint,
+    ExampleChoice,
+    GenerationParams,
+    Prompt,
+)
 from ragtune.pipelines.stage import StageParams
 
 __all__ = ["GGUFGenerator", "GGUFGeneratorParams", "default_threads"]
@@ -87,6 +93,7 @@ class GGUFGenerator(LLMGenerator[GGUFGeneratorParams]):
         endpoint: Endpoint = "completions",
         template: str = "completion",
         few_shot: int = 0,
+        example_choice: ExampleChoice = "first",
         temperature: float = 0.0,
         max_tokens: int = 64,
         stop: list[str] | tuple[str, ...] | None = None,
@@ -106,6 +113,7 @@ class GGUFGenerator(LLMGenerator[GGUFGeneratorParams]):
             endpoint=endpoint,
             template=template,
             few_shot=few_shot,
+            example_choice=example_choice,
             temperature=temperature,
             max_tokens=max_tokens,
             stop=tuple(stop) if stop is not None else None,

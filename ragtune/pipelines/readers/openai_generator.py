@@ -15,7 +15,13 @@ from pydantic import Field
 
 from ragtune.pipelines.readers.generation import CacheArg, LLMGenerator
 from ragtune.pipelines.readers.http_client import mask_url, post_json, target
-from ragtune.pipelines.readers.prompting import ContextOrder, Endpoint, GenerationParams, Prompt
+from ragtune.pipelines.readers.prompting import (
+    ContextOrder,
+    Endpoint,
+    ExampleChoice,
+    GenerationParams,
+    Prompt,
+)
 from ragtune.pipelines.stage import StageParams
 
 __all__ = ["OpenAIGenerator", "OpenAIGeneratorParams"]
@@ -63,6 +69,7 @@ class OpenAIGenerator(LLMGenerator[OpenAIGeneratorParams]):
         endpoint: Endpoint = "completions",
         template: str = "completion",
         few_shot: int = 0,
+        example_choice: ExampleChoice = "first",
         temperature: float = 0.0,
         max_tokens: int = 64,
         stop: list[str] | tuple[str, ...] | None = None,
@@ -85,6 +92,7 @@ class OpenAIGenerator(LLMGenerator[OpenAIGeneratorParams]):
             endpoint=endpoint,
             template=template,
             few_shot=few_shot,
+            example_choice=example_choice,
             temperature=temperature,
             max_tokens=max_tokens,
             stop=tuple(stop) if stop is not None else None,

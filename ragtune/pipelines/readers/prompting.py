@@ -20,13 +20,14 @@ from pydantic import Field, field_validator
 
 from ragtune.exceptions import ConfigError
 from ragtune.pipelines import templates
-from ragtune.pipelines.readers.focus import focus_passages
+from ragtune.pipelines.readers.focus import focus_passages, similar_examples
 from ragtune.pipelines.stage import StageParams
 
 __all__ = [
     "CHARS_PER_TOKEN",
     "ContextOrder",
     "Endpoint",
+    "ExampleChoice",
     "GenerationParams",
     "Prompt",
     "approx_tokens",
@@ -38,6 +39,7 @@ CHARS_PER_TOKEN = 4
 """The approximation behind ``context_tokens``: about 4 characters of English per token."""
 
 ContextOrder = Literal["best-first", "best-last"]
+ExampleChoice = Literal["first", "similar"]
 Endpoint = Literal["completions", "chat"]
 
 
@@ -53,6 +55,11 @@ class GenerationParams(StageParams):
     """Name of a prompt template (``templates.names()``)."""
     few_shot: int = Field(default=0, ge=0)
     """How many worked examples from the template go before the question."""
+    example_choice: ExampleChoice = "first"
+    """Which worked examples: the template's ``first`` ``few_shot`` ones, or the ``similar`` ones, whose
+    questions share the most terms with the question (:func:`~ragtune.pipelines.readers.focus.
+    similar_examples`; most similar nearest the question). ``similar`` needs a pool of examples larger
+    than ``few_shot`` to make a difference."""
     temperature: float = Field(default=0.0, ge=0.0)
     max_tokens: int = Field(default=64, gt=0)
     """Most tokens generated per answer."""
@@ -153,7 +160,10 @@ def build_prompt(
         )
         return template.render(q, laid)
 
-    shots = template.examples[: params.few_shot]
+    if params.example_choice == "similar":
+        shots = similar_examples(question, template.examples, params.few_shot)
+    else:
+        shots = template.examples[: params.few_shot]
     current = block(question, context)
     if endpoint == "chat":
         messages: list[dict[str, str]] = []
