@@ -36,13 +36,14 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from llm_upper_bound import gold_sentence  # noqa: E402  (this folder is on sys.path)
+
 import ragtune as rt  # noqa: E402
 from ragtune.cli.pipeline_file import load_pipeline_file  # noqa: E402
 from ragtune.objectives.answer import token_f1  # noqa: E402
 from ragtune.objectives.evaluator import Evaluator  # noqa: E402
 from ragtune.pipelines import Cache, Pipeline, chunkers, readers, retrievers, serve_model  # noqa: E402
 from ragtune.pipelines.llm_cache import LABEL  # noqa: E402
-from ragtune.pipelines.spans import sentence_spans  # noqa: E402
 from ragtune.tuner import Tuner  # noqa: E402
 
 
@@ -90,19 +91,6 @@ def call_seconds(cache: Cache) -> list[float]:
         if found is not None:
             out.append(float(found[0]["call"]["seconds"]))
     return out
-
-
-def gold_sentence(dataset: Any, question: Any) -> str:
-    """The sentence of a relevant document that holds one of the question's answers ("" if none)."""
-    texts = {d.id: d.text for d in dataset.corpus}
-    for doc_id, _ in sorted(dataset.qrels.get(question.id, {}).items(), key=lambda item: -item[1]):
-        text = texts.get(doc_id, "")
-        for answer in question.answers:
-            at = text.find(answer)
-            for start, end in sentence_spans(text) if at >= 0 else ():
-                if start <= at < end:
-                    return text[start:end]
-    return ""
 
 
 def holdout(
