@@ -26,6 +26,9 @@ def test_public_names_are_pinned() -> None:
     assert retrievers.__all__ == ["BM25", "Dense", "Hybrid", "Retriever", "Searcher"]
     assert rerankers.__all__ == ["MMR", "CrossEncoderReranker", "Reranker"]
     assert readers.__all__ == [
+        "ContextOrder",
+        "Endpoint",
+        "ExampleChoice",
         "Extractive",
         "GGUFGenerator",
         "OpenAIChatGenerator",
