@@ -240,12 +240,9 @@ def _make_executor(executor: RayExecutor | str | None, storage: Storage | str | 
 
 def _url_of(storage: Storage | None) -> str | None:
     """The URL a Storage was opened with (PostgreSQL/DuckDB), for executors that reopen it elsewhere."""
-    target = getattr(storage, "_target", None)
-    url = getattr(target, "url", None)
-    if url is None:
-        return None
-    rendered: str = url.render_as_string(hide_password=False)
-    return rendered
+    from ragtune.storage.sql.storage import SQLStorage
+
+    return storage.reopen_url() if isinstance(storage, SQLStorage) else None
 
 
 def evaluate_trial(

@@ -72,3 +72,21 @@ def test_the_tuner_stops_early_when_every_trial_fails_the_same_way():
     assert [t.state for t in tuner.study.trials] == [rt.TrialState.FAIL] * 5
     assert tuner.stopped_early is not None and tuner.stopped_early.numbers == [0, 1, 2, 3, 4]
     assert tuner.stopped_early.reason.startswith("ConfigError: pipeline(trial) must return")
+
+
+def test_a_storage_object_gives_the_tuner_its_url(tmp_path):
+    # Executors that reopen the storage elsewhere (Ray) need the URL of a Storage passed as an object.
+    from ragtune.storage.sql.storage import SQLStorage
+
+    url = f"duckdb:///{tmp_path / 'runs.duckdb'}"
+    storage = SQLStorage(url)
+    try:
+        assert storage.reopen_url() == url
+        tuner = Tuner(lambda t: None, "python-docs", storage=storage, objectives=["f1:max"])
+        assert tuner.storage_url == url
+    finally:
+        storage.close()
+    assert (
+        Tuner(lambda t: None, "python-docs", storage=InMemoryStorage(), objectives=["f1:max"]).storage_url
+        is None
+    )

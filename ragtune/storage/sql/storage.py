@@ -187,6 +187,11 @@ class SQLStorage(Storage):
     def describe(self) -> str:
         return self._target.where
 
+    def reopen_url(self) -> str:
+        """The URL this storage was opened with, password included, for a process that must open the
+        same database (a Ray task on another machine). Never log it; :meth:`describe` is for people."""
+        return self._target.url.render_as_string(hide_password=False)
+
     def duckdb_handle(self) -> DuckDBFile | None:
         """The open DuckDB database (connection, lock, path); ``None`` on PostgreSQL. Used to publish
         read-only snapshots for other processes (:mod:`ragtune.storage.sql.duckdb_watch`)."""
