@@ -12,7 +12,7 @@ from ragtune.pipelines.records import ReaderOutput
 from ragtune.pipelines.spans import sentence_spans
 from ragtune.pipelines.stage import ParamStage, StageParams, validate_params
 
-__all__ = ["Extractive", "ExtractiveParams", "rank_sentences"]
+__all__ = ["Extractive", "ExtractiveParams", "rank_sentences", "score_sentences"]
 
 _OPTIONS = AnalyzerParams(stopwords="english")
 
@@ -24,27 +24,33 @@ class ExtractiveParams(StageParams):
     """Snowball stemmer for matching question and sentence terms (``"english"``, ...), or None."""
 
 
+def score_sentences(
+    question: str, context: Sequence[str], *, options: AnalyzerParams = _OPTIONS
+) -> list[tuple[int, int, int, str]]:
+    """Every context sentence as ``(overlap, passage rank, position in the passage, sentence)``, in order.
+
+    ``overlap`` counts distinct non-stopword question terms (case-folded, punctuation stripped, stemmed
+    when ``options`` say so) found in the sentence.
+    """
+    wanted = set(analyze(question, options))
+    return [
+        (len(wanted.intersection(analyze(text[start:end], options))), rank, position, text[start:end])
+        for rank, text in enumerate(context)
+        for position, (start, end) in enumerate(sentence_spans(text))
+    ]
+
+
 def rank_sentences(
     question: str, context: Sequence[str], *, options: AnalyzerParams = _OPTIONS
 ) -> list[tuple[int, str]]:
     """Context sentences as ``(overlap, sentence)``, best first, dropping those that share no term.
 
-    ``overlap`` counts distinct non-stopword question terms (case-folded, punctuation stripped, stemmed
-    when ``options`` say so) found in the sentence. Ties go to the sentence from the better-ranked
-    chunk, then the earlier one in it.
+    ``overlap`` is :func:`score_sentences`'. Ties go to the sentence from the better-ranked chunk, then
+    the earlier one in it.
     """
-    wanted = set(analyze(question, options))
-    scored: list[tuple[int, int, str]] = []
-    order = 0
-    for text in context:
-        for start, end in sentence_spans(text):
-            sentence = text[start:end]
-            overlap = len(wanted.intersection(analyze(sentence, options)))
-            if overlap > 0:
-                scored.append((overlap, order, sentence))
-            order += 1
-    scored.sort(key=lambda item: (-item[0], item[1]))
-    return [(overlap, sentence) for overlap, _, sentence in scored]
+    scored = [s for s in score_sentences(question, context, options=options) if s[0] > 0]
+    scored.sort(key=lambda s: (-s[0], s[1], s[2]))
+    return [(overlap, sentence) for overlap, _, _, sentence in scored]
 
 
 class Extractive(ParamStage[ExtractiveParams]):

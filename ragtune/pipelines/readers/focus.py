@@ -3,7 +3,7 @@
 Small models answer better from a few relevant sentences than from whole chunks (the prompt is
 shorter and the answer sits next to the question's words). ``focus_passages`` scores every sentence
 of the passages by the distinct non-stopword question terms it contains (case-folded, punctuation
-stripped; the extractive reader's rule, :func:`~ragtune.pipelines.readers.extractive.rank_sentences`),
+stripped; the extractive reader's rule, :func:`~ragtune.pipelines.readers.extractive.score_sentences`),
 keeps the best ``sentences`` of them (ties to the better-ranked passage, then the earlier sentence),
 and gives them back grouped by passage, in the passages' rank order and each passage's reading order.
 When no sentence shares a term with the question, the first ``sentences`` sentences of the best
@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ragtune.pipelines.analyzer import AnalyzerParams, analyze
-from ragtune.pipelines.spans import sentence_spans
+from ragtune.pipelines.readers.extractive import score_sentences
 
 if TYPE_CHECKING:
     from ragtune.pipelines.templates import Example
@@ -32,13 +32,7 @@ _OPTIONS = AnalyzerParams(stopwords="english")
 
 def focus_passages(question: str, passages: Sequence[str], sentences: int) -> list[str]:
     """The ``sentences`` best sentences of ``passages`` for ``question``, one string per passage kept."""
-    wanted = set(analyze(question, _OPTIONS))
-    # (overlap, passage rank, sentence position, sentence)
-    scored: list[tuple[int, int, int, str]] = []
-    for rank, text in enumerate(passages):
-        for position, (start, end) in enumerate(sentence_spans(text)):
-            sentence = text[start:end]
-            scored.append((len(wanted.intersection(analyze(sentence, _OPTIONS))), rank, position, sentence))
+    scored = score_sentences(question, passages)
     matching = [s for s in scored if s[0] > 0]
     if matching:
         chosen = sorted(matching, key=lambda s: (-s[0], s[1], s[2]))[:sentences]

@@ -2,11 +2,12 @@
 
 Context layout: ``context_sentences`` first narrows the passages to the sentences that share the most
 terms with the question (:mod:`~ragtune.pipelines.readers.focus`); then passages keep the retriever's
-order (``best-first``) or put the best passage next to the question (``best-last``); they are numbered ``[1] ...`` or not; and ``context_tokens`` caps their
-size with an approximate count of 4 characters per token (passages are taken in rank order, the one
-that crosses the budget is cut at a word boundary, or dropped if no whole word fits; the rest are
-dropped). The cap is the documented way to keep prompts inside a model's context window; a prompt
-that still does not fit is a :class:`~ragtune.exceptions.GeneratorError` that says so.
+order (``best-first``) or put the best passage next to the question (``best-last``); they are
+numbered ``[1] ...`` or not; and ``context_tokens`` caps their size with an approximate count of 4
+characters per token (passages are taken in rank order, the one that crosses the budget is cut at a
+word boundary, or dropped if no whole word fits; the rest are dropped). The cap is the documented
+way to keep prompts inside a model's context window; a prompt that still does not fit is a
+:class:`~ragtune.exceptions.GeneratorError` that says so.
 """
 
 from __future__ import annotations
