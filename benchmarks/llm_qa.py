@@ -36,11 +36,10 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from llm_upper_bound import gold_sentence  # noqa: E402  (this folder is on sys.path)
+from llm_upper_bound import gold_cases, gold_scores  # noqa: E402  (this folder is on sys.path)
 
 import ragtune as rt  # noqa: E402
 from ragtune.cli.pipeline_file import load_pipeline_file  # noqa: E402
-from ragtune.objectives.answer import token_f1  # noqa: E402
 from ragtune.objectives.evaluator import Evaluator  # noqa: E402
 from ragtune.pipelines import Cache, Pipeline, chunkers, readers, retrievers, serve_model  # noqa: E402
 from ragtune.pipelines.llm_cache import LABEL  # noqa: E402
@@ -135,13 +134,10 @@ def holdout(
         ),
         "tuned": scores(evaluator, tuned),
     }
-    answerable = [q for q in evaluator.questions if q.answers]
+    cases = gold_cases(unseen, evaluator.questions)
     for name, reader in (("default_prompt", default), ("tuned", tuned.reader)):
         reader.use_cache(cache)
-        answers = [reader.read(q.text, [gold_sentence(unseen, q)]).answer for q in answerable]
-        out[f"gold_sentence_{name}_f1"] = round(
-            statistics.fmean(token_f1(a, q.answers) for a, q in zip(answers, answerable, strict=True)), 4
-        )
+        out[f"gold_sentence_{name}_f1"] = gold_scores(reader, cases)["f1"]
     return out
 
 

@@ -18,6 +18,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -44,17 +45,31 @@ PROMPTS: dict[str, dict[str, Any]] = {
 }
 
 
-def gold_sentence(dataset: Any, question: Any) -> str:
-    """The sentence of a relevant document that holds one of the question's answers ("" if none)."""
-    texts = {d.id: d.text for d in dataset.corpus}
-    for doc_id, _ in sorted(dataset.qrels.get(question.id, {}).items(), key=lambda item: -item[1]):
-        text = texts.get(doc_id, "")
-        for answer in question.answers:
-            at = text.find(answer)
-            for start, end in sentence_spans(text) if at >= 0 else ():
-                if start <= at < end:
-                    return text[start:end]
-    return ""
+def gold_cases(dataset: Any, questions: Sequence[Any]) -> list[tuple[Any, str]]:
+    """Each answerable question with the sentence of a relevant document that holds one of its answers
+    (best-graded document first; "" where none does)."""
+    texts: dict[str, str] = {d.id: d.text for d in dataset.corpus}
+
+    def sentence(question: Any) -> str:
+        for doc_id, _ in sorted(dataset.qrels.get(question.id, {}).items(), key=lambda item: -item[1]):
+            text = texts.get(doc_id, "")
+            for answer in question.answers:
+                at = text.find(answer)
+                for start, end in sentence_spans(text) if at >= 0 else ():
+                    if start <= at < end:
+                        return text[start:end]
+        return ""
+
+    return [(q, sentence(q)) for q in questions if q.answers]
+
+
+def gold_scores(reader: Any, cases: Sequence[tuple[Any, str]]) -> dict[str, float]:
+    """F1 and exact match of ``reader`` answering each question from its gold sentence alone."""
+    answers = [(reader.read(q.text, [s]).answer, q.answers) for q, s in cases]
+    return {
+        "f1": round(statistics.fmean(token_f1(a, gold) for a, gold in answers), 4),
+        "exact_match": round(statistics.fmean(exact_match(a, gold) for a, gold in answers), 4),
+    }
 
 
 def main() -> None:
@@ -75,24 +90,17 @@ def main() -> None:
         os.environ["RAGTUNE_LLM_URL"], os.environ["RAGTUNE_LLM_MODEL"] = server.base_url, server.model
         pf = load_pipeline_file(REPO / "examples" / "llm_qa.py")
         questions = Evaluator(pf.dataset, ["f1"], seed=args.seed, max_questions=args.questions).questions
-        cases = [(q, gold_sentence(pf.dataset, q)) for q in questions if q.answers]
+        cases = gold_cases(pf.dataset, questions)
         report["questions"] = len(cases)
         report["with_gold_sentence"] = sum(bool(sentence) for _, sentence in cases)
-        extractive = readers.Extractive()
-        report["extractive_f1"] = round(
-            statistics.fmean(token_f1(extractive.read(q.text, [s]).answer, q.answers) for q, s in cases), 4
-        )
+        report["extractive_f1"] = gold_scores(readers.Extractive(), cases)["f1"]
         cache = Cache(root=work / "cache")
         for name, knobs in PROMPTS.items():
             reader = readers.OpenAIGenerator(
                 server.base_url, server.model, max_tokens=16, timeout=300, **knobs
             )
             reader.use_cache(cache)
-            answers = [(reader.read(q.text, [s]).answer, q.answers) for q, s in cases]
-            report[name] = {
-                "f1": round(statistics.fmean(token_f1(a, gold) for a, gold in answers), 4),
-                "exact_match": round(statistics.fmean(exact_match(a, gold) for a, gold in answers), 4),
-            }
+            report[name] = gold_scores(reader, cases)
             print(name, report[name], flush=True)
     text = json.dumps(report, indent=2)
     print(text)
